@@ -1,0 +1,29 @@
+//! Stratus HTTP handlers. Each endpoint of OGC API - Processes is an axum [`axum::Router`]
+//! built from an [`AppState`]: the local server merges them all ([`routes::all`]); each AWS
+//! Lambda mounts one ([`routes::ENDPOINTS`]). Handlers only translate HTTP to the domain's
+//! [`stratus_core::service::ProcessesService`] and back.
+
+#![warn(missing_docs)]
+
+mod error;
+mod extract;
+mod links;
+mod prefer;
+mod render;
+pub mod routes;
+mod state;
+
+pub use error::ApiError;
+pub use prefer::parse_prefer;
+pub use state::{ApiConfig, AppState};
+
+/// The conformance classes Stratus claims; each is met by the routes of this crate.
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/ogc-process-description",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/dismiss",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/callback",
+];

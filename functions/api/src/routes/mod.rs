@@ -1,0 +1,150 @@
+//! The endpoints. Each [`Endpoint`] mounts one method and path; [`all`] serves every endpoint
+//! (the local server), [`single`] serves one (a Lambda function).
+
+mod execute;
+mod jobs;
+mod landing;
+mod objects;
+mod processes;
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{delete, get, post};
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Every endpoint of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `GET /`
+    LandingPage,
+    /// `GET /conformance`
+    Conformance,
+    /// `GET /api`
+    ApiDefinition,
+    /// `GET /processes`
+    ListProcesses,
+    /// `GET /processes/{processID}`
+    DescribeProcess,
+    /// `POST /processes/{processID}/execution`
+    Execute,
+    /// `GET /jobs`
+    ListJobs,
+    /// `GET /jobs/{jobID}`
+    GetJob,
+    /// `DELETE /jobs/{jobID}`
+    DismissJob,
+    /// `GET /jobs/{jobID}/results`
+    GetResults,
+    /// `GET /objects/{key}`: published files (results), with `Range` support.
+    GetObject,
+}
+
+impl Endpoint {
+    /// All endpoints.
+    pub const ALL: [Endpoint; 11] = [
+        Endpoint::LandingPage,
+        Endpoint::Conformance,
+        Endpoint::ApiDefinition,
+        Endpoint::ListProcesses,
+        Endpoint::DescribeProcess,
+        Endpoint::Execute,
+        Endpoint::ListJobs,
+        Endpoint::GetJob,
+        Endpoint::DismissJob,
+        Endpoint::GetResults,
+        Endpoint::GetObject,
+    ];
+
+    /// Kebab-case name, used for Lambda function and binary names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::LandingPage => "landing-page",
+            Endpoint::Conformance => "conformance",
+            Endpoint::ApiDefinition => "api-definition",
+            Endpoint::ListProcesses => "list-processes",
+            Endpoint::DescribeProcess => "describe-process",
+            Endpoint::Execute => "execute",
+            Endpoint::ListJobs => "list-jobs",
+            Endpoint::GetJob => "get-job",
+            Endpoint::DismissJob => "dismiss-job",
+            Endpoint::GetResults => "get-results",
+            Endpoint::GetObject => "get-object",
+        }
+    }
+
+    /// HTTP method.
+    pub fn method(self) -> Method {
+        match self {
+            Endpoint::Execute => Method::POST,
+            Endpoint::DismissJob => Method::DELETE,
+            _ => Method::GET,
+        }
+    }
+
+    /// Path template (axum syntax).
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::LandingPage => "/",
+            Endpoint::Conformance => "/conformance",
+            Endpoint::ApiDefinition => "/api",
+            Endpoint::ListProcesses => "/processes",
+            Endpoint::DescribeProcess => "/processes/{processID}",
+            Endpoint::Execute => "/processes/{processID}/execution",
+            Endpoint::ListJobs => "/jobs",
+            Endpoint::GetJob | Endpoint::DismissJob => "/jobs/{jobID}",
+            Endpoint::GetResults => "/jobs/{jobID}/results",
+            Endpoint::GetObject => "/objects/{*key}",
+        }
+    }
+
+    fn mount(self, router: Router<AppState>) -> Router<AppState> {
+        let path = self.path();
+        match self {
+            Endpoint::LandingPage => router.route(path, get(landing::landing_page)),
+            Endpoint::Conformance => router.route(path, get(landing::conformance)),
+            Endpoint::ApiDefinition => router.route(path, get(landing::api_definition)),
+            Endpoint::ListProcesses => router.route(path, get(processes::list_processes)),
+            Endpoint::DescribeProcess => router.route(path, get(processes::describe_process)),
+            Endpoint::Execute => router.route(path, post(execute::execute)),
+            Endpoint::ListJobs => router.route(path, get(jobs::list_jobs)),
+            Endpoint::GetJob => router.route(path, get(jobs::get_job)),
+            Endpoint::DismissJob => router.route(path, delete(jobs::dismiss_job)),
+            Endpoint::GetResults => router.route(path, get(jobs::get_results)),
+            Endpoint::GetObject => router.route(path, get(objects::get_object)),
+        }
+    }
+}
+
+/// Adds what every served router has: OGC exceptions for unknown paths and methods, CORS that
+/// exposes the headers clients of this API read.
+fn finish(router: Router<AppState>, state: AppState) -> Router {
+    router
+        .fallback(|| async { ApiError::not_found("no resource at this path") })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods(Any)
+                .allow_headers(Any)
+                .expose_headers([
+                    axum::http::header::LOCATION,
+                    axum::http::header::LINK,
+                    axum::http::HeaderName::from_static("preference-applied"),
+                ]),
+        )
+        .with_state(state)
+}
+
+/// A router serving every endpoint (the local server).
+pub fn all(state: AppState) -> Router {
+    let router = Endpoint::ALL.iter().fold(Router::new(), |r, e| e.mount(r));
+    finish(router, state)
+}
+
+/// A router serving one endpoint (one Lambda function).
+pub fn single(endpoint: Endpoint, state: AppState) -> Router {
+    finish(endpoint.mount(Router::new()), state)
+}

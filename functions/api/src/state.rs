@@ -1,0 +1,56 @@
+//! State shared by every handler.
+
+use std::sync::Arc;
+
+use stratus_core::ports::ObjectStore;
+use stratus_core::service::ProcessesService;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Base URL for absolute links (`Location`, `links`). `None`: taken from each request's
+    /// `X-Forwarded-Proto`/`X-Forwarded-Host`/`Host` headers.
+    pub public_url: Option<String>,
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Send `Link: <.../jobs/{id}>; rel=monitor` on synchronous responses (off by default: the
+    /// OGC test suite misreads RFC 8288 quoting).
+    pub sync_monitor_link: bool,
+    /// Title of the landing page.
+    pub title: String,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            public_url: None,
+            max_body_bytes: 10 * 1024 * 1024,
+            sync_monitor_link: false,
+            title: "Stratus".into(),
+        }
+    }
+}
+
+/// What handlers need: the domain service over one engine's ports, and the HTTP settings.
+#[derive(Clone)]
+pub struct AppState {
+    /// The Processes API operations.
+    pub service: ProcessesService,
+    /// HTTP settings.
+    pub config: Arc<ApiConfig>,
+}
+
+impl AppState {
+    /// State from a service and settings.
+    pub fn new(service: ProcessesService, config: ApiConfig) -> Self {
+        AppState {
+            service,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The object store.
+    pub fn objects(&self) -> &Arc<dyn ObjectStore> {
+        &self.service.ports.objects
+    }
+}

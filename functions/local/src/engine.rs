@@ -1,0 +1,102 @@
+//! Wiring of the local engine.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use stratus_api::{ApiConfig, AppState};
+use stratus_core::Result;
+use stratus_core::ports::{Orchestrator, SystemClock};
+use stratus_core::runner::{JobRunner, Ports};
+use stratus_core::service::ProcessesService;
+use stratus_outbound::{HttpClient, HttpNotifier, Limits, NetPolicy};
+use stratus_processes::{BuiltinRegistry, Echo};
+
+use crate::executor::LocalExecutor;
+use crate::fs_store::FsObjectStore;
+use crate::sqlite::SqliteJobStore;
+
+/// Settings of the local engine.
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    /// Directory holding `stratus.db` and `objects/`.
+    pub data_dir: PathBuf,
+    /// Base URL clients reach this server at (links, published file URLs).
+    pub public_url: String,
+    /// Jobs run at the same time.
+    pub max_jobs: usize,
+    /// Work items of one job run at the same time.
+    pub item_concurrency: usize,
+    /// Which addresses remote inputs and callbacks may reach.
+    pub net_policy: NetPolicy,
+}
+
+impl LocalConfig {
+    /// Defaults for a server bound to `bind` with data in `data_dir`.
+    pub fn new(data_dir: PathBuf, bind: SocketAddr) -> Self {
+        let host = if bind.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else if bind.is_ipv6() {
+            format!("[{}]", bind.ip())
+        } else {
+            bind.ip().to_string()
+        };
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        LocalConfig {
+            data_dir,
+            public_url: format!("http://{host}:{}", bind.port()),
+            max_jobs: cpus.max(2),
+            item_concurrency: cpus,
+            net_policy: NetPolicy::LOCAL_DEFAULT,
+        }
+    }
+}
+
+/// The local engine: ports, executor and HTTP state.
+pub struct LocalEngine {
+    /// State for the HTTP handlers.
+    pub state: AppState,
+    /// The executor (for recovery at start-up).
+    pub executor: LocalExecutor,
+}
+
+impl LocalEngine {
+    /// Opens (creating if needed) the data directory and wires the engine.
+    pub fn open(config: &LocalConfig) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            stratus_core::Error::backend(format!("create {}", config.data_dir.display()), e)
+        })?;
+        let jobs = Arc::new(SqliteJobStore::open(&config.data_dir.join("stratus.db"))?);
+        let objects = Arc::new(FsObjectStore::new(
+            config.data_dir.join("objects"),
+            config.public_url.clone(),
+        )?);
+        let http = HttpClient::new(config.net_policy, Limits::default());
+        let processes = BuiltinRegistry::new().with(Arc::new(Echo::new()));
+        let ports = Ports {
+            jobs,
+            objects,
+            processes: Arc::new(processes),
+            notifier: Arc::new(HttpNotifier::new(http, true)),
+            clock: Arc::new(SystemClock),
+        };
+        let executor = LocalExecutor::new(
+            JobRunner::new(ports.clone(), config.item_concurrency),
+            config.max_jobs,
+        );
+        let orchestrator: Arc<dyn Orchestrator> = Arc::new(executor.clone());
+        let service = ProcessesService {
+            ports,
+            orchestrator,
+            sync_timeout: None,
+        };
+        let api = ApiConfig {
+            public_url: Some(config.public_url.clone()),
+            ..ApiConfig::default()
+        };
+        Ok(LocalEngine {
+            state: AppState::new(service, api),
+            executor,
+        })
+    }
+}

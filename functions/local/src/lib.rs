@@ -1,0 +1,11 @@
+//! The Stratus local engine: the domain's ports on an embedded SQLite database
+//! ([`sqlite::SqliteJobStore`]), the filesystem ([`fs_store::FsObjectStore`]) and an in-process
+//! executor ([`executor::LocalExecutor`]), wired into the same HTTP handlers the Lambda
+//! functions use ([`engine::LocalEngine`]).
+
+#![warn(missing_docs)]
+
+pub mod engine;
+pub mod executor;
+pub mod fs_store;
+pub mod sqlite;

@@ -1,0 +1,510 @@
+//! The job store on an embedded SQLite database (rusqlite, bundled SQLite).
+//!
+//! One file under the data directory, WAL mode, one writer connection and a few reader
+//! connections. Conditional updates run in `BEGIN IMMEDIATE` transactions; job lists use the
+//! indexes on `(status, created, id)`, `(process_id, created, id)` and `(created, id)`.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use stratus_core::job::{FailureKind, Job, JobId, JobKind, JobPatch, JobStatus};
+use stratus_core::ports::{ItemProgress, JobStore};
+use stratus_core::query::{Direction, JobPage, JobQuery};
+use stratus_core::{Error, Result};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATION_1: &str = "
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    process_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT,
+    created INTEGER NOT NULL,
+    started INTEGER,
+    finished INTEGER,
+    updated INTEGER NOT NULL,
+    progress INTEGER NOT NULL,
+    items_total INTEGER NOT NULL,
+    items_done INTEGER NOT NULL,
+    failure TEXT,
+    delivery TEXT NOT NULL,
+    subscriber TEXT,
+    attempts INTEGER NOT NULL,
+    version INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created, id);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created, id);
+CREATE INDEX IF NOT EXISTS jobs_by_process ON jobs (process_id, created, id);
+CREATE TABLE IF NOT EXISTS job_items (
+    job_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (job_id, idx)
+) STRICT, WITHOUT ROWID;
+";
+
+const COLUMNS: &str = "id, kind, process_id, status, message, created, started, finished, updated, \
+     progress, items_total, items_done, failure, delivery, subscriber, attempts, version";
+
+/// Job store on a SQLite file. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteJobStore {
+    inner: Arc<Connections>,
+}
+
+struct Connections {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+fn db_err(context: &str) -> impl FnOnce(rusqlite::Error) -> Error + '_ {
+    move |e| Error::backend(context.to_string(), e)
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(db_err("open the job database"))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(db_err("configure the job database"))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+    )
+    .map_err(db_err("configure the job database"))?;
+    Ok(conn)
+}
+
+impl SqliteJobStore {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let writer = open_connection(path)?;
+        let version: i64 = writer
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err("read the schema version"))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::backend(
+                "open the job database",
+                format!(
+                    "{} has schema version {version}, newer than this stratus ({SCHEMA_VERSION})",
+                    path.display()
+                ),
+            ));
+        }
+        if version < 1 {
+            writer
+                .execute_batch(&format!(
+                    "BEGIN; {MIGRATION_1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                ))
+                .map_err(db_err("create the job tables"))?;
+        }
+        let readers = (0..4)
+            .map(|_| open_connection(path).map(Mutex::new))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SqliteJobStore {
+            inner: Arc::new(Connections {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// Runs `f` on the writer connection on the blocking pool.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| Error::backend("job database", "writer lock poisoned"))?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` on one of the reader connections on the blocking pool.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            let conn = inner.readers[i]
+                .lock()
+                .map_err(|_| Error::backend("job database", "reader lock poisoned"))?;
+            f(&conn)
+        })
+        .await
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::backend("job database task", e))?
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn time(ms: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, ms))
+}
+
+fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+    let status: String = row.get(3)?;
+    let kind: String = row.get(1)?;
+    let failure: Option<String> = row.get(12)?;
+    let delivery: String = row.get(13)?;
+    let subscriber: Option<String> = row.get(14)?;
+    Ok(Job {
+        id: JobId::parse(&row.get::<_, String>(0)?).map_err(decode_err)?,
+        kind: kind.parse::<JobKind>().map_err(decode_err)?,
+        process_id: row.get(2)?,
+        status: status.parse::<JobStatus>().map_err(decode_err)?,
+        message: row.get(4)?,
+        created: time(row.get(5)?)?,
+        started: row.get::<_, Option<i64>>(6)?.map(time).transpose()?,
+        finished: row.get::<_, Option<i64>>(7)?.map(time).transpose()?,
+        updated: time(row.get(8)?)?,
+        progress: row.get(9)?,
+        items_total: row.get(10)?,
+        items_done: row.get(11)?,
+        failure: failure
+            .map(|f| f.parse::<FailureKind>())
+            .transpose()
+            .map_err(decode_err)?,
+        delivery: serde_json::from_str(&delivery).map_err(decode_err)?,
+        subscriber: subscriber
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(decode_err)?,
+        attempts: row.get(15)?,
+        version: row.get::<_, i64>(16)? as u64,
+    })
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::backend("encode a job column", e))
+}
+
+fn job_params(job: &Job) -> Result<Vec<SqlValue>> {
+    Ok(vec![
+        SqlValue::Text(job.id.to_string()),
+        SqlValue::Text(job.kind.as_str().into()),
+        SqlValue::Text(job.process_id.clone()),
+        SqlValue::Text(job.status.as_str().into()),
+        job.message.clone().map_or(SqlValue::Null, SqlValue::Text),
+        SqlValue::Integer(millis(job.created)),
+        job.started
+            .map_or(SqlValue::Null, |t| SqlValue::Integer(millis(t))),
+        job.finished
+            .map_or(SqlValue::Null, |t| SqlValue::Integer(millis(t))),
+        SqlValue::Integer(millis(job.updated)),
+        SqlValue::Integer(i64::from(job.progress)),
+        SqlValue::Integer(i64::from(job.items_total)),
+        SqlValue::Integer(i64::from(job.items_done)),
+        job.failure
+            .map_or(SqlValue::Null, |f| SqlValue::Text(f.as_str().into())),
+        SqlValue::Text(to_json(&job.delivery)?),
+        match &job.subscriber {
+            Some(s) => SqlValue::Text(to_json(s)?),
+            None => SqlValue::Null,
+        },
+        SqlValue::Integer(i64::from(job.attempts)),
+        SqlValue::Integer(job.version as i64),
+    ])
+}
+
+fn get_job(conn: &Connection, id: &str) -> Result<Option<Job>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))
+        .and_then(|mut st| st.query_row([id], job_from_row).optional())
+        .map_err(db_err("read a job"))
+}
+
+#[async_trait]
+impl JobStore for SqliteJobStore {
+    async fn create(&self, job: &Job) -> Result<()> {
+        let values = job_params(job)?;
+        let id = job.id.to_string();
+        self.write(move |conn| {
+            let placeholders = (1..=values.len())
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("INSERT OR IGNORE INTO jobs ({COLUMNS}) VALUES ({placeholders})");
+            let inserted = conn
+                .prepare_cached(&sql)
+                .and_then(|mut st| st.execute(rusqlite::params_from_iter(values)))
+                .map_err(db_err("create a job"))?;
+            if inserted == 0 {
+                return Err(Error::AlreadyExists(format!("job {id}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get(&self, id: &JobId) -> Result<Job> {
+        let id = id.to_string();
+        self.read(move |conn| get_job(conn, &id)?.ok_or(Error::NoSuchJob(id)))
+            .await
+    }
+
+    async fn update(
+        &self,
+        id: &JobId,
+        expected: &[JobStatus],
+        patch: &JobPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Job> {
+        let id = id.to_string();
+        let expected = expected.to_vec();
+        let patch = patch.clone();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err("update a job"))?;
+            let current = get_job(&tx, &id)?.ok_or_else(|| Error::NoSuchJob(id.clone()))?;
+            if !expected.contains(&current.status) {
+                return Err(Error::Conflict {
+                    id,
+                    current: current.status,
+                });
+            }
+            let next = current.patched(&patch, now);
+            let values = job_params(&next)?;
+            let assignments = COLUMNS
+                .split(", ")
+                .enumerate()
+                .skip(1)
+                .map(|(i, c)| format!("{} = ?{}", c.trim(), i + 1))
+                .collect::<Vec<_>>()
+                .join(", ");
+            tx.prepare_cached(&format!("UPDATE jobs SET {assignments} WHERE id = ?1"))
+                .and_then(|mut st| st.execute(rusqlite::params_from_iter(values)))
+                .map_err(db_err("update a job"))?;
+            tx.commit().map_err(db_err("update a job"))?;
+            Ok(next)
+        })
+        .await
+    }
+
+    async fn mark_item_done(
+        &self,
+        id: &JobId,
+        index: u32,
+        now: DateTime<Utc>,
+    ) -> Result<ItemProgress> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err("count a work item"))?;
+            let exists: Option<(u32, u32)> = tx
+                .query_row(
+                    "SELECT items_done, items_total FROM jobs WHERE id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db_err("count a work item"))?;
+            let (mut done, total) = exists.ok_or_else(|| Error::NoSuchJob(id.clone()))?;
+            let first = tx
+                .execute(
+                    "INSERT OR IGNORE INTO job_items (job_id, idx) VALUES (?1, ?2)",
+                    params![id, index],
+                )
+                .map_err(db_err("count a work item"))?;
+            if first == 1 {
+                done += 1;
+                tx.execute(
+                    "UPDATE jobs SET items_done = ?2, updated = ?3, version = version + 1 WHERE id = ?1",
+                    params![id, done, millis(now)],
+                )
+                .map_err(db_err("count a work item"))?;
+            }
+            tx.commit().map_err(db_err("count a work item"))?;
+            Ok(ItemProgress { done, total })
+        })
+        .await
+    }
+
+    async fn delete(&self, id: &JobId) -> Result<()> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(db_err("delete a job"))?;
+            tx.execute("DELETE FROM job_items WHERE job_id = ?1", [&id])
+                .and_then(|_| tx.execute("DELETE FROM jobs WHERE id = ?1", [&id]))
+                .map_err(db_err("delete a job"))?;
+            tx.commit().map_err(db_err("delete a job"))
+        })
+        .await
+    }
+
+    async fn list(&self, query: &JobQuery, now: DateTime<Utc>) -> Result<JobPage> {
+        let query = query.clone();
+        let (sql, values) = list_sql(&query, now);
+        let fetched = self
+            .read(move |conn| {
+                let mut st = conn.prepare_cached(&sql).map_err(db_err("list jobs"))?;
+                let rows = st
+                    .query_map(rusqlite::params_from_iter(values), job_from_row)
+                    .map_err(db_err("list jobs"))?;
+                rows.collect::<rusqlite::Result<Vec<Job>>>()
+                    .map_err(db_err("list jobs"))
+            })
+            .await?;
+        Ok(JobPage::from_fetched(fetched, &query))
+    }
+}
+
+/// The SQL of a job list query and its parameters: every filter in the `WHERE` clause, the
+/// keyset position as a row-value comparison, `limit + 1` rows to tell whether more exist.
+fn list_sql(q: &JobQuery, now: DateTime<Utc>) -> (String, Vec<SqlValue>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut values: Vec<SqlValue> = Vec::new();
+    let placeholder = |v: SqlValue, values: &mut Vec<SqlValue>| {
+        values.push(v);
+        format!("?{}", values.len())
+    };
+    let in_list = |col: &str, items: Vec<SqlValue>, values: &mut Vec<SqlValue>| {
+        let ph: Vec<String> = items
+            .into_iter()
+            .map(|v| {
+                values.push(v);
+                format!("?{}", values.len())
+            })
+            .collect();
+        format!("{col} IN ({})", ph.join(", "))
+    };
+    clauses.push(in_list(
+        "status",
+        q.statuses
+            .iter()
+            .map(|s| SqlValue::Text(s.as_str().into()))
+            .collect(),
+        &mut values,
+    ));
+    if let Some(kinds) = &q.kinds {
+        clauses.push(in_list(
+            "kind",
+            kinds
+                .iter()
+                .map(|k| SqlValue::Text(k.as_str().into()))
+                .collect(),
+            &mut values,
+        ));
+    }
+    if !q.process_ids.is_empty() {
+        clauses.push(in_list(
+            "process_id",
+            q.process_ids
+                .iter()
+                .map(|p| SqlValue::Text(p.clone()))
+                .collect(),
+            &mut values,
+        ));
+    }
+    if let Some(start) = q.created.start {
+        let p = placeholder(SqlValue::Integer(millis(start)), &mut values);
+        clauses.push(format!("created >= {p}"));
+    }
+    if let Some(end) = q.created.end {
+        let p = placeholder(SqlValue::Integer(millis(end)), &mut values);
+        clauses.push(format!("created <= {p}"));
+    }
+    if q.min_duration.is_some() || q.max_duration.is_some() {
+        let now_p = placeholder(SqlValue::Integer(millis(now)), &mut values);
+        let duration = format!(
+            "((CASE WHEN finished IS NOT NULL THEN finished \
+               WHEN status = 'running' THEN {now_p} END) - started) / 1000"
+        );
+        if let Some(min) = q.min_duration {
+            let p = placeholder(SqlValue::Integer(min), &mut values);
+            clauses.push(format!("started IS NOT NULL AND {duration} >= {p}"));
+        }
+        if let Some(max) = q.max_duration {
+            let p = placeholder(SqlValue::Integer(max), &mut values);
+            clauses.push(format!("started IS NOT NULL AND {duration} <= {p}"));
+        }
+    }
+    let mut order = "DESC";
+    if let Some(page) = &q.page {
+        let c = placeholder(
+            SqlValue::Integer(page.created.timestamp_millis()),
+            &mut values,
+        );
+        let i = placeholder(SqlValue::Text(page.id.to_string()), &mut values);
+        let cmp = match page.direction {
+            Direction::After => "<",
+            Direction::Before => {
+                order = "ASC";
+                ">"
+            }
+        };
+        clauses.push(format!("(created, id) {cmp} ({c}, {i})"));
+    }
+    let limit = placeholder(SqlValue::Integer(i64::from(q.limit) + 1), &mut values);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM jobs WHERE {} ORDER BY created {order}, id {order} LIMIT {limit}",
+        clauses.join(" AND ")
+    );
+    (sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, SqliteJobStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteJobStore::open(&dir.path().join("stratus.db")).unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn contract_basics() {
+        let (_dir, s) = store();
+        stratus_core::contract::job_store_basics(&s).await;
+    }
+
+    #[tokio::test]
+    async fn contract_listing() {
+        let (_dir, s) = store();
+        stratus_core::contract::job_store_listing(&s, 600).await;
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stratus.db");
+        let job = Job::accepted(
+            JobId::new_v7(),
+            "echo",
+            Default::default(),
+            None,
+            Utc::now(),
+        );
+        {
+            let s = SqliteJobStore::open(&path).unwrap();
+            s.create(&job).await.unwrap();
+        }
+        let s = SqliteJobStore::open(&path).unwrap();
+        assert_eq!(s.get(&job.id).await.unwrap().id, job.id);
+    }
+}

@@ -1,0 +1,17 @@
+//! Outbound HTTP for both engines: [`HttpClient`] fetches remote inputs (STAC items, COG byte
+//! ranges) and posts callbacks under a [`NetPolicy`] that refuses loopback, private and
+//! link-local addresses (the cloud metadata endpoint above all) unless configured; with
+//! timeouts, retries with backoff, and response size limits. [`HttpNotifier`] implements the
+//! domain's callback port on top of it.
+
+#![warn(missing_docs)]
+
+mod client;
+mod error;
+mod notifier;
+mod policy;
+
+pub use client::{HttpClient, Limits};
+pub use error::{Error, Result};
+pub use notifier::HttpNotifier;
+pub use policy::NetPolicy;
