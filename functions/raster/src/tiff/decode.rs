@@ -1,0 +1,174 @@
+//! Block (tile or strip) decompression and predictor reversal.
+
+use std::io::Read;
+
+use super::{Compression, Sample, SampleKind};
+
+/// How the blocks of one image are stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockLayout {
+    /// Pixels per block row.
+    pub width: usize,
+    /// Samples per pixel inside a block (1 for planar-separate images).
+    pub samples: usize,
+    /// Which sample to keep.
+    pub sample: usize,
+    pub kind: SampleKind,
+    pub compression: Compression,
+    pub predictor: u16,
+    pub little: bool,
+}
+
+/// Decompresses `data` holding `rows` block rows and returns sample `layout.sample` of each
+/// pixel, `layout.width * rows` values in row order.
+pub(crate) fn decode_block<T: Sample>(
+    data: &[u8],
+    rows: usize,
+    layout: &BlockLayout,
+) -> Result<Vec<T>, String> {
+    if layout.kind != T::KIND {
+        return Err(format!(
+            "{} samples decoded as {}",
+            layout.kind.name(),
+            T::KIND.name()
+        ));
+    }
+    let bytes = T::KIND.bytes();
+    let row_values = layout.width * layout.samples;
+    let expected = row_values * rows * bytes;
+    let mut raw = decompress(layout.compression, data, expected)?;
+    if raw.len() < expected {
+        return Err(format!(
+            "{} bytes after decompression, expected {expected}",
+            raw.len()
+        ));
+    }
+    raw.truncate(expected);
+    let mut values: Vec<T> = match layout.predictor {
+        1 => to_samples(&raw, layout.little),
+        2 => {
+            if T::KIND.is_float() {
+                return Err("horizontal predictor on floating-point samples".into());
+            }
+            let mut v = to_samples::<T>(&raw, layout.little);
+            for row in v.chunks_exact_mut(row_values) {
+                for i in layout.samples..row.len() {
+                    row[i] = row[i].wrapping_add(row[i - layout.samples]);
+                }
+            }
+            v
+        }
+        3 => {
+            if !T::KIND.is_float() {
+                return Err("floating-point predictor on integer samples".into());
+            }
+            let mut out = Vec::with_capacity(row_values * rows);
+            let mut scratch = vec![0u8; bytes];
+            for row in raw.chunks_exact_mut(row_values * bytes) {
+                for i in layout.samples..row.len() {
+                    row[i] = row[i].wrapping_add(row[i - layout.samples]);
+                }
+                for j in 0..row_values {
+                    for (k, s) in scratch.iter_mut().enumerate() {
+                        *s = row[k * row_values + j];
+                    }
+                    out.push(T::from_be(&scratch));
+                }
+            }
+            out
+        }
+        p => return Err(format!("unsupported predictor {p}")),
+    };
+    if layout.samples > 1 {
+        values = values
+            .into_iter()
+            .skip(layout.sample)
+            .step_by(layout.samples)
+            .collect();
+    }
+    Ok(values)
+}
+
+fn to_samples<T: Sample>(raw: &[u8], little: bool) -> Vec<T> {
+    let n = T::KIND.bytes();
+    if little {
+        raw.chunks_exact(n).map(T::from_le).collect()
+    } else {
+        raw.chunks_exact(n).map(T::from_be).collect()
+    }
+}
+
+fn decompress(compression: Compression, data: &[u8], expected: usize) -> Result<Vec<u8>, String> {
+    match compression {
+        Compression::None => Ok(data.to_vec()),
+        Compression::Deflate => {
+            let mut out = Vec::with_capacity(expected);
+            let mut z = flate2::Decompress::new(true);
+            z.decompress_vec(data, &mut out, flate2::FlushDecompress::Finish)
+                .map_err(|e| e.to_string())?;
+            Ok(out)
+        }
+        Compression::Lzw => weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
+            .decode(data)
+            .map_err(|e| e.to_string()),
+        Compression::Zstd => {
+            let mut out = Vec::with_capacity(expected);
+            ruzstd::decoding::StreamingDecoder::new(data)
+                .map_err(|e| e.to_string())?
+                .read_to_end(&mut out)
+                .map_err(|e| e.to_string())?;
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(compression: Compression, predictor: u16, kind: SampleKind) -> BlockLayout {
+        BlockLayout {
+            width: 3,
+            samples: 1,
+            sample: 0,
+            kind,
+            compression,
+            predictor,
+            little: true,
+        }
+    }
+
+    #[test]
+    fn horizontal_predictor_is_reversed_per_row() {
+        let diffs: [u16; 6] = [10, 1, 1, 20, 65535, 2];
+        let raw: Vec<u8> = diffs.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let l = layout(Compression::None, 2, SampleKind::U16);
+        let v: Vec<u16> = decode_block(&raw, 2, &l).unwrap();
+        assert_eq!(v, vec![10, 11, 12, 20, 19, 21]);
+    }
+
+    #[test]
+    fn floating_point_predictor_is_reversed() {
+        let values = [1.5f32, -2.25, 1e-3];
+        let mut shuffled = vec![0u8; 12];
+        for (j, v) in values.iter().enumerate() {
+            for (k, b) in v.to_be_bytes().iter().enumerate() {
+                shuffled[k * 3 + j] = *b;
+            }
+        }
+        for i in (1..shuffled.len()).rev() {
+            shuffled[i] = shuffled[i].wrapping_sub(shuffled[i - 1]);
+        }
+        let l = layout(Compression::None, 3, SampleKind::F32);
+        let v: Vec<f32> = decode_block(&shuffled, 1, &l).unwrap();
+        assert_eq!(v, values);
+    }
+
+    #[test]
+    fn short_or_corrupt_data_is_an_error() {
+        let l = layout(Compression::Deflate, 1, SampleKind::U16);
+        assert!(decode_block::<u16>(&[1, 2, 3], 1, &l).is_err());
+        let l = layout(Compression::None, 1, SampleKind::U16);
+        assert!(decode_block::<u16>(&[0; 4], 1, &l).is_err());
+    }
+}
