@@ -218,7 +218,9 @@ pub fn is_qualified(v: &Value, schema: &Value) -> bool {
         })
 }
 
-fn validate_value(id: &str, schema: &Value, value: &Value) -> Result<()> {
+/// Validates one value of input `id` against its schema (references are only checked for
+/// their URL).
+pub fn validate_value(id: &str, schema: &Value, value: &Value) -> Result<()> {
     if is_reference(value) {
         let href = value.get("href").and_then(Value::as_str).unwrap_or("");
         return check_url(&format!("input '{id}'"), href);

@@ -12,10 +12,12 @@ use serde_json::Value;
 
 use crate::documents::{results_document, status_info};
 use crate::error::{Error, Result};
-use crate::execute::Inputs;
+use crate::execute::{Inputs, is_reference, validate_value};
 use crate::job::{FailureKind, Job, JobId, JobPatch, JobStatus};
 use crate::keys;
-use crate::ports::{Clock, JobStore, Notifier, ObjectStore, ProcessRegistry, get_json, put_json};
+use crate::ports::{
+    Clock, Fetched, Fetcher, JobStore, Notifier, ObjectStore, ProcessRegistry, get_json, put_json,
+};
 use crate::process::{Process, ProcessError, RunContext, TransmissionMode, WorkItem};
 use crate::results::{OutputValue, Outputs};
 
@@ -30,6 +32,8 @@ pub struct Ports {
     pub processes: Arc<dyn ProcessRegistry>,
     /// Callback delivery.
     pub notifier: Arc<dyn Notifier>,
+    /// Documents referenced by URL.
+    pub fetcher: Arc<dyn Fetcher>,
     /// Time.
     pub clock: Arc<dyn Clock>,
 }
@@ -77,6 +81,7 @@ impl JobRunner {
         RunContext {
             job_id: id.clone(),
             objects: self.ports.objects.clone(),
+            fetcher: self.ports.fetcher.clone(),
         }
     }
 
@@ -123,6 +128,7 @@ impl JobRunner {
         self.notify_progress(&job).await;
         let planned = async {
             let (process, inputs) = self.load(&job).await.map_err(ProcessError::from)?;
+            let inputs = self.resolve_references(&*process, &job.id, inputs).await?;
             let items = process.plan(&inputs, &self.context(id)).await?;
             if items.is_empty() {
                 return Err(ProcessError::internal("the process planned no work"));
@@ -324,6 +330,53 @@ impl JobRunner {
         Ok(selected)
     }
 
+    /// Replaces inputs given by reference with the fetched values, validated against their
+    /// schemas (OGC API - Processes 1.0, /req/core/process-execute-input-validation), and stores
+    /// the resolved inputs so later steps read them.
+    async fn resolve_references(
+        &self,
+        process: &dyn Process,
+        id: &JobId,
+        mut inputs: Inputs,
+    ) -> Result<Inputs, ProcessError> {
+        let mut changed = false;
+        for (name, value) in inputs.iter_mut() {
+            let Some(desc) = process.description().inputs.get(name) else {
+                continue;
+            };
+            let slots: Vec<&mut Value> = match value {
+                Value::Array(values) => values.iter_mut().collect(),
+                single => vec![single],
+            };
+            for slot in slots {
+                if !is_reference(slot) {
+                    continue;
+                }
+                let href = slot["href"].as_str().unwrap_or_default().to_string();
+                let fetched = self
+                    .ports
+                    .fetcher
+                    .fetch(&href)
+                    .await
+                    .map_err(|e| ProcessError {
+                        kind: e.kind,
+                        message: format!("input '{name}': {}", e.message),
+                    })?;
+                let resolved = referenced_value(name, fetched)?;
+                validate_value(name, &desc.schema, &resolved)
+                    .map_err(|e| ProcessError::invalid(format!("{e} (fetched from {href})")))?;
+                *slot = resolved;
+                changed = true;
+            }
+        }
+        if changed {
+            put_json(&*self.ports.objects, &keys::request(id), &inputs)
+                .await
+                .map_err(ProcessError::from)?;
+        }
+        Ok(inputs)
+    }
+
     async fn remove_outputs(&self, id: &JobId) {
         if let Err(e) = self
             .ports
@@ -374,6 +427,39 @@ impl JobRunner {
                 .await;
         }
     }
+}
+
+/// The value of a fetched reference: JSON documents parsed, text as a string, anything else a
+/// base64 qualified value with its media type.
+fn referenced_value(input: &str, fetched: Fetched) -> Result<Value, ProcessError> {
+    use base64::Engine;
+    let media = fetched
+        .media_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let is_json = media.contains("json");
+    if is_json || media.is_empty() {
+        match serde_json::from_slice::<Value>(&fetched.body) {
+            Ok(v) => return Ok(v),
+            Err(e) if is_json => {
+                return Err(ProcessError::invalid(format!(
+                    "input '{input}': the referenced document is not valid JSON: {e}"
+                )));
+            }
+            Err(_) => {}
+        }
+    }
+    if (media.starts_with("text/") || media.is_empty())
+        && let Ok(s) = std::str::from_utf8(&fetched.body)
+    {
+        return Ok(Value::String(s.to_string()));
+    }
+    Ok(serde_json::json!({
+        "value": base64::engine::general_purpose::STANDARD.encode(&fetched.body),
+        "mediaType": if media.is_empty() { "application/octet-stream".to_string() } else { media },
+        "encoding": "base64",
+    }))
 }
 
 /// Progress in percent; 100 is kept for the finished job.

@@ -9,7 +9,7 @@ use stratus_core::Result;
 use stratus_core::ports::{Orchestrator, SystemClock};
 use stratus_core::runner::{JobRunner, Ports};
 use stratus_core::service::ProcessesService;
-use stratus_outbound::{HttpClient, HttpNotifier, Limits, NetPolicy};
+use stratus_outbound::{HttpClient, HttpNotifier, Limits, NetPolicy, UrlFetcher};
 use stratus_processes::{BuiltinRegistry, Echo};
 
 use crate::executor::LocalExecutor;
@@ -29,6 +29,8 @@ pub struct LocalConfig {
     pub item_concurrency: usize,
     /// Which addresses remote inputs and callbacks may reach.
     pub net_policy: NetPolicy,
+    /// Directories `file://` inputs may be read from (the data directory is always allowed).
+    pub file_roots: Vec<PathBuf>,
 }
 
 impl LocalConfig {
@@ -48,6 +50,7 @@ impl LocalConfig {
             max_jobs: cpus.max(2),
             item_concurrency: cpus,
             net_policy: NetPolicy::LOCAL_DEFAULT,
+            file_roots: Vec::new(),
         }
     }
 }
@@ -71,13 +74,18 @@ impl LocalEngine {
             config.data_dir.join("objects"),
             config.public_url.clone(),
         )?);
-        let http = HttpClient::new(config.net_policy, Limits::default());
+        let limits = Limits::default();
+        let http = HttpClient::new(config.net_policy, limits);
+        let mut file_roots = config.file_roots.clone();
+        file_roots.push(config.data_dir.clone());
+        let fetcher = UrlFetcher::new(http.clone(), file_roots, limits.max_document_bytes);
         let processes = BuiltinRegistry::new().with(Arc::new(Echo::new()));
         let ports = Ports {
             jobs,
             objects,
             processes: Arc::new(processes),
             notifier: Arc::new(HttpNotifier::new(http, true)),
+            fetcher: Arc::new(fetcher),
             clock: Arc::new(SystemClock),
         };
         let executor = LocalExecutor::new(

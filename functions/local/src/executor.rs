@@ -93,6 +93,17 @@ impl LocalExecutor {
     }
 }
 
+/// Runs a job; an engine error (not a process failure) still ends it, as failed.
+async fn run_to_the_end(runner: &JobRunner, id: &JobId) {
+    if let Err(e) = runner.run(id).await {
+        tracing::error!(job = %id, error = %e, "job run failed");
+        let failure = ProcessError::internal("the job could not be run; see the server log");
+        if let Err(e) = runner.finalize(id, Some(failure)).await {
+            tracing::error!(job = %id, error = %e, "could not mark the job failed");
+        }
+    }
+}
+
 #[async_trait]
 impl Orchestrator for LocalExecutor {
     async fn start(&self, job: &Job) -> Result<()> {
@@ -107,14 +118,7 @@ impl Orchestrator for LocalExecutor {
         let id = job.id.clone();
         let handle = tokio::spawn(async move {
             if let Ok(_permit) = permits.acquire_owned().await {
-                if let Err(e) = runner.run(&id).await {
-                    tracing::error!(job = %id, error = %e, "job run failed");
-                    let failure =
-                        ProcessError::internal("the job could not be run; see the server log");
-                    if let Err(e) = runner.finalize(&id, Some(failure)).await {
-                        tracing::error!(job = %id, error = %e, "could not mark the job failed");
-                    }
-                }
+                run_to_the_end(&runner, &id).await;
             }
             running
                 .lock()

@@ -35,6 +35,10 @@ enum Command {
         /// Let remote inputs and callbacks reach private (RFC 1918) addresses.
         #[arg(long, env = "STRATUS_ALLOW_PRIVATE_NETWORK")]
         allow_private_network: bool,
+        /// A directory `file://` inputs may be read from (repeatable; the data directory is
+        /// always allowed).
+        #[arg(long = "allow-file-root", value_name = "DIR")]
+        file_roots: Vec<PathBuf>,
     },
 }
 
@@ -46,6 +50,7 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -55,6 +60,7 @@ async fn main() -> ExitCode {
             public_url,
             max_jobs,
             allow_private_network,
+            file_roots,
         } => {
             let mut config = LocalConfig::new(data_dir, bind);
             if let Some(url) = public_url {
@@ -64,6 +70,7 @@ async fn main() -> ExitCode {
                 config.max_jobs = n.max(1);
             }
             config.net_policy.allow_private = allow_private_network;
+            config.file_roots = file_roots;
             serve(config, bind).await
         }
     };

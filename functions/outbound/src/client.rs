@@ -182,14 +182,20 @@ impl HttpClient {
         }
     }
 
-    /// GETs a whole document of at most `Limits::max_document_bytes`.
-    pub async fn get_bytes(&self, url: &str) -> Result<Bytes> {
+    /// GETs a whole document of at most `Limits::max_document_bytes`, with its declared media
+    /// type.
+    pub async fn get_bytes(&self, url: &str) -> Result<(Bytes, Option<String>)> {
         let parsed = self.checked_url(url)?;
         let limit = self.limits.max_document_bytes;
         let resp = self
             .send_with_retries(&parsed, || self.client.get(parsed.clone()))
             .await?;
-        read_limited(resp, &parsed, limit).await
+        let media_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((read_limited(resp, &parsed, limit).await?, media_type))
     }
 
     /// GETs a byte range (end exclusive) with a `Range` request. A server that ignores `Range`

@@ -8,10 +8,12 @@
 
 mod client;
 mod error;
+mod fetcher;
 mod notifier;
 mod policy;
 
 pub use client::{HttpClient, Limits};
 pub use error::{Error, Result};
+pub use fetcher::{UrlFetcher, process_error};
 pub use notifier::HttpNotifier;
 pub use policy::NetPolicy;

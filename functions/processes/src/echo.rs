@@ -101,10 +101,9 @@ fn echoed_inputs() -> Vec<(&'static str, &'static str, Value)> {
             "imagesInput",
             "A binary image, base64 encoded when inline",
             json!({
-                "oneOf": [
-                    {"type": "string", "contentEncoding": "binary", "contentMediaType": "image/tiff; application=geotiff"},
-                    {"type": "string", "contentEncoding": "binary", "contentMediaType": "image/jp2"}
-                ]
+                "type": "string",
+                "contentEncoding": "binary",
+                "contentMediaType": "image/tiff; application=geotiff"
             }),
         ),
         (

@@ -48,10 +48,11 @@ pub async fn execute(
         }
         ExecutionMode::Sync => failure_response(&job),
     };
-    if execution.mode == ExecutionMode::Sync && state.config.sync_monitor_link {
-        if let Ok(v) = HeaderValue::from_str(&format!("<{job_url}>; rel=monitor")) {
-            resp.headers_mut().insert(header::LINK, v);
-        }
+    if execution.mode == ExecutionMode::Sync
+        && state.config.sync_monitor_link
+        && let Ok(v) = HeaderValue::from_str(&format!("<{job_url}>; rel=monitor"))
+    {
+        resp.headers_mut().insert(header::LINK, v);
     }
     Ok(resp)
 }

@@ -148,3 +148,43 @@ pub fn all(state: AppState) -> Router {
 pub fn single(endpoint: Endpoint, state: AppState) -> Router {
     finish(endpoint.mount(Router::new()), state)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::Endpoint;
+    use super::landing::OPENAPI_DOCUMENT;
+
+    #[test]
+    fn openapi_describes_exactly_the_served_endpoints() {
+        let doc: Value = serde_json::from_str(OPENAPI_DOCUMENT).expect("openapi.json is JSON");
+        assert_eq!(doc["openapi"], "3.0.3");
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                    documented.insert((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        let served: BTreeSet<(String, String)> = Endpoint::ALL
+            .iter()
+            .map(|e| (e.method().to_string(), e.path().replace("{*key}", "{key}")))
+            .collect();
+        assert_eq!(documented, served);
+    }
+
+    #[test]
+    fn endpoint_names_are_unique_kebab_case() {
+        let names: BTreeSet<&str> = Endpoint::ALL.iter().map(|e| e.name()).collect();
+        assert_eq!(names.len(), Endpoint::ALL.len());
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        );
+    }
+}

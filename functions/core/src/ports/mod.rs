@@ -8,9 +8,11 @@
 //! | [`Orchestrator`] | tokio tasks with bounded concurrency; the job table is the durable queue | Step Functions `StartExecution` named after the job id; `StopExecution` on dismiss |
 //! | [`ProcessRegistry`] | built-ins (+ deployed packages from the store) | the same |
 //! | [`Notifier`] | spawned HTTP POSTs with retries | awaited HTTP POSTs with retries inside the task Lambda |
+//! | [`Fetcher`] | guarded HTTP client, `file://` in allowed directories | guarded HTTP client (public addresses only), `s3://` via S3 |
 //! | [`Clock`] | system time | system time |
 
 mod clock;
+mod fetcher;
 mod job_store;
 mod notifier;
 mod object_store;
@@ -18,6 +20,7 @@ mod orchestrator;
 mod registry;
 
 pub use clock::{Clock, SystemClock};
+pub use fetcher::{Fetched, Fetcher};
 pub use job_store::{ItemProgress, JobStore};
 pub use notifier::Notifier;
 pub use object_store::{ObjectMeta, ObjectStore, get_json, put_json};

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::execute::Inputs;
 use crate::job::{FailureKind, JobId};
-use crate::ports::ObjectStore;
+use crate::ports::{Fetcher, ObjectStore};
 use crate::results::Outputs;
 
 /// One unit of work of a job: a process-defined JSON value (e.g. one STAC item URL) and its
@@ -38,6 +38,8 @@ pub struct RunContext {
     pub job_id: JobId,
     /// Where outputs go; keys under [`RunContext::outputs_prefix`] are removed on dismiss.
     pub objects: Arc<dyn ObjectStore>,
+    /// Documents referenced by URL.
+    pub fetcher: Arc<dyn Fetcher>,
 }
 
 impl RunContext {
