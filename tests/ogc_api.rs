@@ -551,7 +551,7 @@ async fn dismiss_stops_a_running_job() {
 #[tokio::test]
 async fn inputs_by_reference_are_resolved_and_failures_reported() {
     let s = Stratus::start().await;
-    // An unreachable reference fails the job with an upstream error naming the input.
+    // An unreachable reference fails the job: the input is invalid; the message names it.
     let id = s
         .submit(
             "echo",
@@ -567,7 +567,7 @@ async fn inputs_by_reference_are_resolved_and_failures_reported() {
         .send()
         .await
         .unwrap();
-    assert_exception(r, 502, "NoApplicableCode", "stringInput").await;
+    assert_exception(r, 400, "InvalidParameterValue", "stringInput").await;
 
     // A reference the server may not reach (cloud metadata) is refused as invalid input.
     let id = s

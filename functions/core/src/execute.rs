@@ -230,7 +230,9 @@ pub fn validate_value(id: &str, schema: &Value, value: &Value) -> Result<()> {
     } else {
         value
     };
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
+    // Process schemas are OpenAPI 3.0 schema objects: JSON Schema draft 4 semantics
+    // (boolean `exclusiveMinimum`/`exclusiveMaximum`).
+    let validator = jsonschema::draft4::new(schema).map_err(|e| {
         Error::backend(format!("input '{id}' has an invalid schema"), e.to_string())
     })?;
     validator.validate(inner).map_err(|e| {

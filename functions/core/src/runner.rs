@@ -353,14 +353,11 @@ impl JobRunner {
                     continue;
                 }
                 let href = slot["href"].as_str().unwrap_or_default().to_string();
-                let fetched = self
-                    .ports
-                    .fetcher
-                    .fetch(&href)
-                    .await
-                    .map_err(|e| ProcessError {
-                        kind: e.kind,
-                        message: format!("input '{name}': {}", e.message),
+                // A reference that cannot be resolved makes the input invalid, whatever the
+                // cause: the client chose it.
+                let fetched =
+                    self.ports.fetcher.fetch(&href).await.map_err(|e| {
+                        ProcessError::invalid(format!("input '{name}': {}", e.message))
                     })?;
                 let resolved = referenced_value(name, fetched)?;
                 validate_value(name, &desc.schema, &resolved)

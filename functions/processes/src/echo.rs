@@ -80,7 +80,7 @@ fn echoed_inputs() -> Vec<(&'static str, &'static str, Value)> {
         (
             "doubleInput",
             "A number from 0 to 10, exclusive of 10",
-            json!({"type": "number", "format": "double", "minimum": 0, "exclusiveMaximum": 10}),
+            json!({"type": "number", "format": "double", "minimum": 0, "maximum": 10, "exclusiveMaximum": true}),
         ),
         (
             "arrayInput",
