@@ -40,6 +40,11 @@ impl Binning {
         i
     }
 
+    /// The 257 bin edges.
+    pub fn edges(&self) -> &[f32; BINS + 1] {
+        &self.edges
+    }
+
     /// Bin centres `(edge[i] + edge[i + 1]) / 2` in float32.
     pub fn centers(&self) -> [f32; BINS] {
         let mut c = [0f32; BINS];
@@ -52,6 +57,12 @@ impl Binning {
 
 /// The threshold from a histogram built with `binning`.
 pub fn threshold_from_counts(binning: &Binning, counts: &[u64; BINS]) -> f32 {
+    binning.centers()[threshold_bin(binning, counts)]
+}
+
+/// The bin whose centre is the threshold (scikit-image's `argmax` of the between-class
+/// variance).
+pub fn threshold_bin(binning: &Binning, counts: &[u64; BINS]) -> usize {
     let centers = binning.centers();
     let c: Vec<f32> = counts.iter().map(|&n| n as f32).collect();
     let cm: Vec<f32> = c.iter().zip(&centers).map(|(n, x)| n * x).collect();
@@ -83,7 +94,7 @@ pub fn threshold_from_counts(binning: &Binning, counts: &[u64; BINS]) -> f32 {
             best = i;
         }
     }
-    centers[best]
+    best
 }
 
 /// Otsu's threshold of the finite values of `values`; `None` when there are none.

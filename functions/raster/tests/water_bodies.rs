@@ -88,6 +88,8 @@ async fn unset_nodata_option_writes_no_nodata() {
     assert_eq!(band["statistics"]["valid_percent"], 100.0);
 }
 
+type ErrorCheck = fn(&Error) -> bool;
+
 #[tokio::test]
 async fn failures_name_the_problem() {
     let dir = tempfile::tempdir().unwrap();
@@ -100,7 +102,7 @@ async fn failures_name_the_problem() {
         p
     };
     let inside = "600000,4497440,602560,4500000";
-    let cases: Vec<(WaterBodiesParams, fn(&Error) -> bool)> = vec![
+    let cases: Vec<(WaterBodiesParams, ErrorCheck)> = vec![
         (run("0,0,1,1", "EPSG:4326", &["green", "nir"]), |e| {
             matches!(e, Error::NoOverlap)
         }),

@@ -50,13 +50,17 @@ pub(crate) fn decode_block<T: Sample>(
             if T::KIND.is_float() {
                 return Err("horizontal predictor on floating-point samples".into());
             }
-            let mut v = to_samples::<T>(&raw, layout.little);
-            for row in v.chunks_exact_mut(row_values) {
-                for i in layout.samples..row.len() {
-                    row[i] = row[i].wrapping_add(row[i - layout.samples]);
+            if layout.samples == 1 && layout.little {
+                undo_horizontal_le(&raw, row_values)
+            } else {
+                let mut v = to_samples::<T>(&raw, layout.little);
+                for row in v.chunks_exact_mut(row_values) {
+                    for i in layout.samples..row.len() {
+                        row[i] = row[i].wrapping_add(row[i - layout.samples]);
+                    }
                 }
+                v
             }
-            v
         }
         3 => {
             if !T::KIND.is_float() {
@@ -89,6 +93,20 @@ pub(crate) fn decode_block<T: Sample>(
     Ok(values)
 }
 
+/// Byte conversion and horizontal-predictor reversal in one pass (one sample per pixel).
+fn undo_horizontal_le<T: Sample>(raw: &[u8], row_values: usize) -> Vec<T> {
+    let n = T::KIND.bytes();
+    let mut out = Vec::with_capacity(raw.len() / n);
+    for row in raw.chunks_exact(row_values * n) {
+        let mut acc = T::default();
+        for b in row.chunks_exact(n) {
+            acc = acc.wrapping_add(T::from_le(b));
+            out.push(acc);
+        }
+    }
+    out
+}
+
 fn to_samples<T: Sample>(raw: &[u8], little: bool) -> Vec<T> {
     let n = T::KIND.bytes();
     if little {
@@ -102,9 +120,20 @@ fn decompress(compression: Compression, data: &[u8], expected: usize) -> Result<
     match compression {
         Compression::None => Ok(data.to_vec()),
         Compression::Deflate => {
+            // A valid zlib header is skipped and the stream inflated raw: the Adler-32
+            // trailer is not verified (TIFF readers such as GDAL do not need it either).
+            let zlib_header = data.len() > 2
+                && data[0] & 0x0f == 8
+                && (u16::from(data[0]) << 8 | u16::from(data[1])) % 31 == 0
+                && data[1] & 0x20 == 0;
+            let (body, zlib) = if zlib_header {
+                (&data[2..], false)
+            } else {
+                (data, true)
+            };
             let mut out = Vec::with_capacity(expected);
-            let mut z = flate2::Decompress::new(true);
-            z.decompress_vec(data, &mut out, flate2::FlushDecompress::Finish)
+            let mut z = flate2::Decompress::new(zlib);
+            z.decompress_vec(body, &mut out, flate2::FlushDecompress::Finish)
                 .map_err(|e| e.to_string())?;
             Ok(out)
         }

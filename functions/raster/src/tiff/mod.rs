@@ -6,6 +6,7 @@
 
 mod decode;
 mod ifd;
+mod lzw;
 mod reader;
 mod writer;
 
@@ -161,8 +162,10 @@ pub trait Sample: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug + '
     fn from_le(bytes: &[u8]) -> Self;
     /// Decodes one big-endian value.
     fn from_be(bytes: &[u8]) -> Self;
-    /// Appends the little-endian bytes.
-    fn put_le(self, out: &mut Vec<u8>);
+    /// True for unsigned integers (their NDWI is never infinite).
+    const UNSIGNED: bool;
+    /// Appends the little-endian bytes of `values`.
+    fn extend_le(values: &[Self], out: &mut Vec<u8>);
     /// Wrapping addition (horizontal predictor); plain addition for floats.
     fn wrapping_add(self, other: Self) -> Self;
     /// Wrapping subtraction (horizontal predictor); plain subtraction for floats.
@@ -174,28 +177,38 @@ pub trait Sample: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug + '
 }
 
 macro_rules! int_sample {
-    ($t:ty, $kind:ident) => {
+    ($t:ty, $kind:ident, $unsigned:expr) => {
         impl Sample for $t {
             const KIND: SampleKind = SampleKind::$kind;
+            const UNSIGNED: bool = $unsigned;
+            #[inline(always)]
             fn from_le(b: &[u8]) -> Self {
                 let mut a = [0u8; std::mem::size_of::<$t>()];
                 a.copy_from_slice(&b[..std::mem::size_of::<$t>()]);
                 <$t>::from_le_bytes(a)
             }
+            #[inline(always)]
             fn from_be(b: &[u8]) -> Self {
                 let mut a = [0u8; std::mem::size_of::<$t>()];
                 a.copy_from_slice(&b[..std::mem::size_of::<$t>()]);
                 <$t>::from_be_bytes(a)
             }
-            fn put_le(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
+            #[inline]
+            fn extend_le(values: &[Self], out: &mut Vec<u8>) {
+                out.reserve(values.len() * std::mem::size_of::<$t>());
+                for v in values {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
             }
+            #[inline(always)]
             fn wrapping_add(self, other: Self) -> Self {
                 <$t>::wrapping_add(self, other)
             }
+            #[inline(always)]
             fn wrapping_sub(self, other: Self) -> Self {
                 <$t>::wrapping_sub(self, other)
             }
+            #[inline(always)]
             fn to_f32(self) -> f32 {
                 self as f32
             }
@@ -210,25 +223,35 @@ macro_rules! float_sample {
     ($t:ty, $kind:ident) => {
         impl Sample for $t {
             const KIND: SampleKind = SampleKind::$kind;
+            const UNSIGNED: bool = false;
+            #[inline(always)]
             fn from_le(b: &[u8]) -> Self {
                 let mut a = [0u8; std::mem::size_of::<$t>()];
                 a.copy_from_slice(&b[..std::mem::size_of::<$t>()]);
                 <$t>::from_le_bytes(a)
             }
+            #[inline(always)]
             fn from_be(b: &[u8]) -> Self {
                 let mut a = [0u8; std::mem::size_of::<$t>()];
                 a.copy_from_slice(&b[..std::mem::size_of::<$t>()]);
                 <$t>::from_be_bytes(a)
             }
-            fn put_le(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
+            #[inline]
+            fn extend_le(values: &[Self], out: &mut Vec<u8>) {
+                out.reserve(values.len() * std::mem::size_of::<$t>());
+                for v in values {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
             }
+            #[inline(always)]
             fn wrapping_add(self, other: Self) -> Self {
                 self + other
             }
+            #[inline(always)]
             fn wrapping_sub(self, other: Self) -> Self {
                 self - other
             }
+            #[inline(always)]
             fn to_f32(self) -> f32 {
                 self as f32
             }
@@ -239,10 +262,10 @@ macro_rules! float_sample {
     };
 }
 
-int_sample!(u8, U8);
-int_sample!(u16, U16);
-int_sample!(i16, I16);
-int_sample!(u32, U32);
-int_sample!(i32, I32);
+int_sample!(u8, U8, true);
+int_sample!(u16, U16, true);
+int_sample!(i16, I16, false);
+int_sample!(u32, U32, true);
+int_sample!(i32, I32, false);
 float_sample!(f32, F32);
 float_sample!(f64, F64);

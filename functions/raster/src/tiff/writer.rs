@@ -6,7 +6,9 @@
 //! image's tiles in row-major order. Overviews halve the size (floor) until both sides fit in
 //! one tile and use nearest-neighbour sampling.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -170,6 +172,8 @@ fn encode_tiles<T: Sample>(level: &Level<'_, T>, options: &CogOptions) -> Result
     let (w, h) = (level.width as usize, level.height as usize);
     let across = w.div_ceil(ts);
     let down = h.div_ceil(ts);
+    // Constant tiles (all zero, typically) compress to the same bytes: encode each value once.
+    let constant: Mutex<HashMap<Vec<u8>, Vec<u8>>> = Mutex::new(HashMap::new());
     (0..across * down)
         .into_par_iter()
         .map(|i| {
@@ -181,6 +185,17 @@ fn encode_tiles<T: Sample>(level: &Level<'_, T>, options: &CogOptions) -> Result
                 let src = (ty * ts + r) * w + x0;
                 tile[r * ts..r * ts + cols].copy_from_slice(&level.data[src..src + cols]);
             }
+            let first = tile[0];
+            let key = tile.iter().all(|&v| v == first).then(|| {
+                let mut k = Vec::new();
+                T::extend_le(&[first], &mut k);
+                k
+            });
+            if let Some(k) = &key
+                && let Some(done) = constant.lock().ok().and_then(|m| m.get(k).cloned())
+            {
+                return Ok(done);
+            }
             if options.predictor {
                 for row in tile.chunks_exact_mut(ts) {
                     for j in (1..ts).rev() {
@@ -189,10 +204,12 @@ fn encode_tiles<T: Sample>(level: &Level<'_, T>, options: &CogOptions) -> Result
                 }
             }
             let mut raw = Vec::with_capacity(ts * ts * T::KIND.bytes());
-            for v in &tile {
-                v.put_le(&mut raw);
+            T::extend_le(&tile, &mut raw);
+            let encoded = compress(options, raw)?;
+            if let (Some(k), Ok(mut m)) = (key, constant.lock()) {
+                m.insert(k, encoded.clone());
             }
-            compress(options, raw)
+            Ok(encoded)
         })
         .collect()
 }
@@ -200,9 +217,7 @@ fn encode_tiles<T: Sample>(level: &Level<'_, T>, options: &CogOptions) -> Result
 fn compress(options: &CogOptions, raw: Vec<u8>) -> Result<Vec<u8>> {
     match options.compression {
         Compression::None => Ok(raw),
-        Compression::Lzw => weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
-            .encode(&raw)
-            .map_err(|e| Error::Encode(e.to_string())),
+        Compression::Lzw => Ok(super::lzw::encode(&raw)),
         Compression::Deflate => {
             let level = flate2::Compression::new(options.deflate_level.clamp(1, 9));
             let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(raw.len() / 2), level);
