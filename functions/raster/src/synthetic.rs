@@ -147,11 +147,13 @@ impl SyntheticScene {
     pub fn band(&self, band: Band) -> Vec<u16> {
         let n = self.size as usize;
         let mut out = vec![0u16; n * n];
-        out.par_chunks_mut(n).enumerate().for_each(|(row, line)| {
-            for (col, v) in line.iter_mut().enumerate() {
-                *v = self.value(band, col as u32, row as u32);
-            }
-        });
+        out.par_chunks_mut(n.max(1))
+            .enumerate()
+            .for_each(|(row, line)| {
+                for (col, v) in line.iter_mut().enumerate() {
+                    *v = self.value(band, col as u32, row as u32);
+                }
+            });
         out
     }
 

@@ -134,3 +134,37 @@ async fn bad_input_is_an_error_not_a_panic() {
     let bad_size = write_cog(&data, 65, 64, &georef(None), &CogOptions::default());
     assert!(matches!(bad_size, Err(Error::Encode(_))));
 }
+
+#[tokio::test]
+async fn corrupted_files_never_panic() {
+    let data: Vec<u16> = pattern(600, 80, |c, r| (c * r) as u16);
+    let options = CogOptions {
+        tile_size: 256,
+        compression: Compression::Deflate,
+        predictor: true,
+        ..CogOptions::default()
+    };
+    let good = write_cog(&data, 600, 80, &georef(Some(0.0)), &options).unwrap();
+    let mut state = 0x9e37_79b9u32;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    for _ in 0..800 {
+        let mut bad = good.clone();
+        for _ in 0..1 + next() % 4 {
+            // Mostly the header and directories, sometimes the tile data.
+            let limit = if next() % 4 == 0 { bad.len() } else { 600 };
+            let at = next() as usize % limit;
+            bad[at] = next() as u8;
+        }
+        if let Ok(cog) = CogReader::open(Arc::new(BytesSource::new("bad.tif", bad))).await {
+            let (w, h) = (cog.info().width, cog.info().height);
+            let _ = cog
+                .read_window::<u16>(Window::full(w.min(600), h.min(80)))
+                .await;
+        }
+    }
+}

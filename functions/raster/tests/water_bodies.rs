@@ -186,3 +186,18 @@ async fn relative_hrefs_resolve_against_an_item_url() {
     .unwrap();
     assert_eq!((out.width, out.height), (256, 256));
 }
+
+#[test]
+fn sample_scenes_are_deterministic() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_sample_scene(a.path(), "S", 300, 9).unwrap();
+    write_sample_scene(b.path(), "S", 300, 9).unwrap();
+    for name in ["B03.tif", "B08.tif", "S.json"] {
+        let read = |d: &Path| std::fs::read(d.join(name)).unwrap();
+        assert_eq!(read(a.path()), read(b.path()), "{name}");
+    }
+    let other = SyntheticScene::new(300, 10);
+    let scene = SyntheticScene::new(300, 9);
+    assert!((0..300).any(|r| (0..300).any(|c| other.is_water(c, r) != scene.is_water(c, r))));
+    assert!(write_sample_scene(a.path(), "S", 8, 9).is_err());
+}

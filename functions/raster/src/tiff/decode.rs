@@ -137,13 +137,29 @@ fn decompress(compression: Compression, data: &[u8], expected: usize) -> Result<
                 .map_err(|e| e.to_string())?;
             Ok(out)
         }
-        Compression::Lzw => weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
-            .decode(data)
-            .map_err(|e| e.to_string()),
+        Compression::Lzw => {
+            // Bounded output: a hostile stream cannot expand past the block size.
+            let mut out = vec![0u8; expected];
+            let mut decoder =
+                weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+            let (mut input, mut written) = (data, 0);
+            while written < expected {
+                let r = decoder.decode_bytes(input, &mut out[written..]);
+                input = &input[r.consumed_in..];
+                written += r.consumed_out;
+                match r.status.map_err(|e| e.to_string())? {
+                    weezl::LzwStatus::Ok if r.consumed_in + r.consumed_out > 0 => {}
+                    _ => break,
+                }
+            }
+            out.truncate(written);
+            Ok(out)
+        }
         Compression::Zstd => {
             let mut out = Vec::with_capacity(expected);
             ruzstd::decoding::StreamingDecoder::new(data)
                 .map_err(|e| e.to_string())?
+                .take(expected as u64)
                 .read_to_end(&mut out)
                 .map_err(|e| e.to_string())?;
             Ok(out)

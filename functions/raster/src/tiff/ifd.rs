@@ -106,7 +106,11 @@ impl<'a> TiffStructure<'a> {
         if end <= self.prefix.len() as u64 {
             return Ok(self.prefix.slice(offset as usize..end as usize));
         }
-        self.source.read_range(offset..end).await
+        let bytes = self.source.read_range(offset..end).await?;
+        if bytes.len() as u64 != len {
+            return Err(self.invalid(format!("short read at {offset}")));
+        }
+        Ok(bytes)
     }
 
     fn u16_at(&self, b: &[u8], at: usize) -> u16 {

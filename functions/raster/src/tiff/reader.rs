@@ -18,6 +18,10 @@ use crate::source::RangeSource;
 const COALESCE_GAP: u64 = 256 * 1024;
 /// A merged request is not grown beyond this.
 const MAX_REQUEST: u64 = 16 * 1024 * 1024;
+/// Largest decoded block accepted (a single-strip 10980 px uint16 band is 230 MiB).
+const MAX_BLOCK_BYTES: u64 = 512 * 1024 * 1024;
+/// Largest compressed block accepted.
+const MAX_COMPRESSED_BLOCK: u64 = 512 * 1024 * 1024;
 /// Concurrent range requests per block row.
 const CONCURRENT_REQUESTS: usize = 8;
 
@@ -134,6 +138,12 @@ impl CogReader {
         };
         if bw == 0 || bh == 0 || bw > 1 << 16 || (tiled && bh > 1 << 16) {
             return Err(invalid("bad block size"));
+        }
+        if bw * bh * spp * kind.bytes() as u64 > MAX_BLOCK_BYTES {
+            return Err(unsupported(format!(
+                "blocks of {bw}x{bh} pixels exceed {} MiB",
+                MAX_BLOCK_BYTES >> 20
+            )));
         }
         let offsets = match ifd.get(&off_tag) {
             Some(e) => s.u64s(e).await?,
@@ -285,6 +295,12 @@ impl CogReader {
             for bx in cols {
                 let index = (by * across + bx) as usize;
                 let (off, len) = (self.offsets[index], self.counts[index]);
+                if len > MAX_COMPRESSED_BLOCK || off.checked_add(len).is_none() {
+                    return Err(Error::InvalidTiff {
+                        href: self.href().to_string(),
+                        reason: format!("block {index} claims {len} bytes at {off}"),
+                    });
+                }
                 if len == 0 {
                     blocks.push(FetchedBlock {
                         bx,
@@ -328,6 +344,9 @@ impl CogReader {
                 .try_collect()
                 .await?;
             for (r, bytes) in fetched {
+                if bytes.len() as u64 != r.end - r.start {
+                    return Err(Error::source_msg(self.href(), "short range read"));
+                }
                 for w in r.blocks {
                     let from = (w.off - r.start) as usize;
                     blocks.push(FetchedBlock {
