@@ -9,7 +9,9 @@ import os
 import sys
 
 import numpy as np
+import pystac
 import rasterio
+from pystac.extensions.projection import ProjectionExtension
 
 MIN_AGREEMENT = 99.99
 
@@ -31,10 +33,16 @@ def main(rust_dir, py_dir, label):
         shape, transform, epsg = r.shape, r.transform, r.crs.to_epsg()
     equal = float((a == b).mean() * 100.0)
     with open(os.path.join(rust_dir, "item.json")) as f:
-        props = json.load(f)["properties"]
-    if props["proj:shape"] != list(shape) or props["proj:epsg"] != epsg or \
-            props["proj:transform"][:6] != list(transform)[:6]:
-        sys.exit(f"{label}: STAC proj fields disagree with the raster: {props}")
+        item_dict = json.load(f)
+    # As the seed's client does: read the result as an ItemCollection with pystac.
+    item = pystac.ItemCollection.from_dict({"type": "FeatureCollection", "features": [item_dict]}).items[0]
+    proj = ProjectionExtension.ext(item)
+    asset = item.assets["data"]
+    if proj.shape != list(shape) or proj.epsg != epsg or proj.transform[:6] != list(transform)[:6]:
+        sys.exit(f"{label}: STAC proj fields disagree with the raster: {item_dict['properties']}")
+    if asset.href != "otsu.tif" or asset.roles != ["data", "visual"] or \
+            asset.media_type != "image/tiff; application=geotiff":
+        sys.exit(f"{label}: unexpected STAC asset {asset.to_dict()}")
     print(f"{label}: {shape[1]}x{shape[0]} EPSG:{epsg} water {int(a.sum())} px, "
           f"agreement {equal:.5f} % ({int((a != b).sum())} px differ)")
     if equal < MIN_AGREEMENT:
