@@ -27,6 +27,8 @@
 //! operation, NDWI is float32 on raw DN, and Otsu is numpy's float32 binning with float32
 //! sequential sums. Departures are opt-in through [`WaterBodiesOptions`].
 
+#![warn(missing_docs)]
+
 pub mod bands;
 pub mod crop;
 pub mod error;
