@@ -18,6 +18,10 @@ pub struct ApiConfig {
     pub sync_monitor_link: bool,
     /// Title of the landing page.
     pub title: String,
+    /// Answer `GET /objects/{key}` with a redirect (302) to the object store's download URL
+    /// instead of streaming the object through this server (AWS: a presigned S3 URL, so large
+    /// files never pass through a Lambda).
+    pub redirect_objects: bool,
 }
 
 impl Default for ApiConfig {
@@ -27,6 +31,7 @@ impl Default for ApiConfig {
             max_body_bytes: 10 * 1024 * 1024,
             sync_monitor_link: false,
             title: "Stratus".into(),
+            redirect_objects: false,
         }
     }
 }

@@ -149,6 +149,18 @@ pub fn single(endpoint: Endpoint, state: AppState) -> Router {
     finish(endpoint.mount(Router::new()), state)
 }
 
+/// A router for requests no endpoint takes (API Gateway's `$default` route on AWS): 405 for a
+/// path an endpoint serves with another method, 404 for any other path; no handler runs.
+pub fn unmatched(state: AppState) -> Router {
+    let mut paths: Vec<&str> = Endpoint::ALL.iter().map(|e| e.path()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let router = paths.into_iter().fold(Router::new(), |r, path| {
+        r.route(path, axum::routing::MethodRouter::new())
+    });
+    finish(router, state)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

@@ -1,5 +1,6 @@
 //! `GET /objects/{key}`: files a job published (`results/...`), with single byte-range support
-//! so COG readers can fetch only the tiles they need.
+//! so COG readers can fetch only the tiles they need. With `ApiConfig::redirect_objects` (AWS)
+//! the answer is a 302 to the object store's download URL, which serves ranges itself.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -45,6 +46,13 @@ pub async fn get_object(
     }
     let objects = state.objects();
     let meta = objects.head(&key).await?;
+    if state.config.redirect_objects {
+        let url = objects.download_url(&key).await?;
+        let location = HeaderValue::from_str(&url).map_err(|e| {
+            ApiError::from(stratus_core::Error::backend("redirect to an object", e))
+        })?;
+        return Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response());
+    }
     let content_type = HeaderValue::from_str(&meta.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
