@@ -89,10 +89,11 @@ fn histogram_into<T: Sample>(binning: &Binning, m: &mut [u8], a: &[T], b: &[T]) 
     for ((xa, xb), o) in ca.zip(cb).zip(&mut mc) {
         let mut v = [0f32; LANES];
         let mut est = [0usize; LANES];
+        // Truncation as numpy's astype(intp); i32 keeps the conversion vectorisable.
         for j in 0..LANES {
             v[j] = ndwi_at(xa[j], xb[j]);
-            let e = (((v[j] - lo) / delta) * BINS as f32) as usize;
-            est[j] = e.min(BINS - 1);
+            let e = (((v[j] - lo) / delta) * BINS as f32) as i32;
+            est[j] = e.clamp(0, BINS as i32 - 1) as usize;
         }
         for j in 0..LANES {
             if is_finite::<T>(v[j]) {

@@ -43,6 +43,8 @@ pub(crate) fn encode(data: &[u8]) -> Vec<u8> {
     };
     // slots[i] = (prefix << 8 | byte) << 12 | code, 0 when empty (codes are >= 258).
     let mut slots = vec![0u32; SLOTS];
+    // Children for bytes 0 and 1 (masks) indexed directly: direct[prefix * 2 + byte].
+    let mut direct = vec![0u16; 2 << MAX_BITS];
     let mut width = 9;
     let mut next = FIRST;
     w.put(CLEAR, width);
@@ -52,6 +54,28 @@ pub(crate) fn encode(data: &[u8]) -> Vec<u8> {
     };
     let mut prefix = u32::from(first);
     for &byte in rest {
+        if byte < 2 {
+            let d = (prefix as usize) << 1 | byte as usize;
+            let child = direct[d];
+            if child != 0 {
+                prefix = u32::from(child);
+                continue;
+            }
+            w.put(prefix, width);
+            direct[d] = next as u16;
+            next += 1;
+            if next == FULL {
+                w.put(CLEAR, width);
+                slots.fill(0);
+                direct.fill(0);
+                next = FIRST;
+                width = 9;
+            } else if next > (1 << width) - 1 {
+                width += 1;
+            }
+            prefix = u32::from(byte);
+            continue;
+        }
         let key = prefix << 8 | u32::from(byte);
         let mut slot = (key.wrapping_mul(0x9E37_79B1) >> (32 - 13)) as usize;
         loop {
@@ -67,6 +91,7 @@ pub(crate) fn encode(data: &[u8]) -> Vec<u8> {
                 if next == FULL {
                     w.put(CLEAR, width);
                     slots.fill(0);
+                    direct.fill(0);
                     next = FIRST;
                     width = 9;
                 } else if next > (1 << width) - 1 {
