@@ -107,15 +107,24 @@ impl Drop for LocalServer {
 }
 
 impl Stratus {
-    /// The server under test: `STRATUS_E2E_URL` if set, else a fresh local server.
+    /// The server under test: `STRATUS_E2E_URL` if set, else a fresh local server. With
+    /// `STRATUS_E2E_RESET_URL` also set, that URL is POSTed first so the deployment starts
+    /// empty, as a fresh local server does (run such suites with `--test-threads=1`).
     pub async fn start() -> Self {
         match std::env::var("STRATUS_E2E_URL") {
-            Ok(url) => Stratus {
-                url: url.trim_end_matches('/').to_string(),
-                http: client(),
-                local: None,
-                data_dir: None,
-            },
+            Ok(url) => {
+                let http = client();
+                if let Ok(reset) = std::env::var("STRATUS_E2E_RESET_URL") {
+                    let r = http.post(&reset).send().await.expect("POST reset");
+                    assert!(r.status().is_success(), "reset failed: {}", r.status());
+                }
+                Stratus {
+                    url: url.trim_end_matches('/').to_string(),
+                    http,
+                    local: None,
+                    data_dir: None,
+                }
+            }
             Err(_) => Self::local(Vec::new()).await,
         }
     }

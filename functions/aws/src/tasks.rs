@@ -237,7 +237,7 @@ pub fn failure_of(caught: &CaughtError) -> ProcessError {
     }
     tracing::warn!(error = %caught.error, cause, "job ended by an error of the platform");
     match caught.error.as_str() {
-        "States.Timeout" | "Lambda.Timeout" => ProcessError {
+        "States.Timeout" | "Sandbox.Timedout" => ProcessError {
             kind: FailureKind::Timeout,
             message: "a step of the job ran out of time".into(),
         },
@@ -303,11 +303,13 @@ mod tests {
             cause: Some("{\"kind\":\"invalid-input\",\"message\":\"bad\"}".into()),
         });
         assert_eq!(bare, ProcessError::invalid("bad"));
-        let timeout = failure_of(&CaughtError {
-            error: "States.Timeout".into(),
-            cause: None,
-        });
-        assert_eq!(timeout.kind, FailureKind::Timeout);
+        for error in ["States.Timeout", "Sandbox.Timedout"] {
+            let timeout = failure_of(&CaughtError {
+                error: error.into(),
+                cause: Some("Task timed out after 8.00 seconds".into()),
+            });
+            assert_eq!(timeout.kind, FailureKind::Timeout);
+        }
         let other = failure_of(&CaughtError {
             error: "States.ExceedToleratedFailureThreshold".into(),
             cause: Some("secret internals".into()),

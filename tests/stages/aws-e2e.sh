@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The AWS engine end to end: builds the Lambda bootstraps (x86_64, the host's), deploys
+# infra/template.yaml with `sam deploy` into MiniStack, and runs the engine-neutral OGC API
+# suite (tests/ogc_api.rs) through an API Gateway stand-in (tests/aws/apigw_shim.py) that
+# invokes the deployed functions with API Gateway v2 events. The real state machine runs the
+# real Rust task functions; job records live in DynamoDB, outputs in S3. Then the AWS-only
+# scenarios (tests/aws_engine.rs) and the measured cold-start init time of one function.
+set -euo pipefail
+cd "${STRATUS_ROOT:?}"
+source tests/lib.sh
+source tests/aws/lib.sh
+aws_tools
+
+ITEM_TIMEOUT=8
+STACK=stratus-e2e
+OUT=target/aws-test
+mkdir -p "$OUT"
+
+cargo build --quiet -p stratus-aws --bins
+cargo build --quiet -p stratus-tests --tests
+.venv-aws/bin/python tests/aws/build_template.py infra/template.yaml "$OUT/lambda" target/debug
+echo "bootstraps (debug, stripped): $(du -sh "$OUT/lambda" | cut -f1) for $(ls -d "$OUT"/lambda/*/ | wc -l) functions"
+
+start_ministack "$OUT/ministack-e2e.log"
+SHIM_PID=
+trap 'kill $MINISTACK_PID ${SHIM_PID:-} 2>/dev/null || true' EXIT
+.venv-aws/bin/python -c 'import boto3; boto3.client("s3").create_bucket(Bucket="sam-artifacts")'
+start=$SECONDS
+sam deploy --template-file "$OUT/lambda/template.yaml" --stack-name "$STACK" \
+  --s3-bucket sam-artifacts --capabilities CAPABILITY_IAM --no-confirm-changeset \
+  --no-fail-on-empty-changeset --config-env none \
+  --parameter-overrides Architecture=x86_64 AllowLoopback=true ItemTimeout=$ITEM_TIMEOUT \
+  >"$OUT/sam-deploy.log" 2>&1 || { tail -40 "$OUT/sam-deploy.log" >&2; exit 1; }
+echo "sam deploy: stack $STACK in $((SECONDS - start)) s"
+
+start_shim "$STACK" "$OUT/shim.log"
+export STRATUS_E2E_URL=$SHIM_URL STRATUS_E2E_RESET_URL=$SHIM_URL/_shim/reset
+export STRATUS_E2E_ITEM_TIMEOUT=$ITEM_TIMEOUT
+cargo test --quiet -p stratus-tests --test ogc_api -- --test-threads=1
+cargo test --quiet -p stratus-tests --test aws_engine -- --ignored --test-threads=1
+echo "functions invoked through the shim: $(grep -c ' -> ' "$OUT/shim.log")"
+
+.venv-aws/bin/python tests/aws/init_time.py "$OUT/lambda/landing-page/bootstrap" events/landing-page.json
