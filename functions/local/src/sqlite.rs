@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created, id);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created, id);
-CREATE INDEX IF NOT EXISTS jobs_by_process ON jobs (process_id, created, id);
+CREATE INDEX IF NOT EXISTS jobs_by_process ON jobs (process_id, status, created, id);
 CREATE TABLE IF NOT EXISTS job_items (
     job_id TEXT NOT NULL,
     idx INTEGER NOT NULL,
@@ -373,83 +373,56 @@ impl JobStore for SqliteJobStore {
     }
 }
 
-/// The SQL of a job list query and its parameters: every filter in the `WHERE` clause, the
-/// keyset position as a row-value comparison, `limit + 1` rows to tell whether more exist.
+/// The SQL of a job list query and its parameters. The query is split into one partition per
+/// status (or per process and status), each read in index order (`(status, created, id)` or
+/// `(process_id, status, created, id)`) and cut at `limit + 1`, then merged: the cost follows
+/// the page size, not the number of jobs. Filters apply inside each partition; the keyset
+/// position is a row-value comparison.
 fn list_sql(q: &JobQuery, now: DateTime<Utc>) -> (String, Vec<SqlValue>) {
-    let mut clauses: Vec<String> = Vec::new();
     let mut values: Vec<SqlValue> = Vec::new();
-    let placeholder = |v: SqlValue, values: &mut Vec<SqlValue>| {
+    let mut param = |v: SqlValue| {
         values.push(v);
         format!("?{}", values.len())
     };
-    let in_list = |col: &str, items: Vec<SqlValue>, values: &mut Vec<SqlValue>| {
-        let ph: Vec<String> = items
-            .into_iter()
-            .map(|v| {
-                values.push(v);
-                format!("?{}", values.len())
-            })
-            .collect();
-        format!("{col} IN ({})", ph.join(", "))
-    };
-    clauses.push(in_list(
-        "status",
-        q.statuses
-            .iter()
-            .map(|s| SqlValue::Text(s.as_str().into()))
-            .collect(),
-        &mut values,
-    ));
+    let mut shared: Vec<String> = Vec::new();
     if let Some(kinds) = &q.kinds {
-        clauses.push(in_list(
-            "kind",
-            kinds
-                .iter()
-                .map(|k| SqlValue::Text(k.as_str().into()))
-                .collect(),
-            &mut values,
-        ));
-    }
-    if !q.process_ids.is_empty() {
-        clauses.push(in_list(
-            "process_id",
-            q.process_ids
-                .iter()
-                .map(|p| SqlValue::Text(p.clone()))
-                .collect(),
-            &mut values,
-        ));
+        let ph: Vec<String> = kinds
+            .iter()
+            .map(|k| param(SqlValue::Text(k.as_str().into())))
+            .collect();
+        shared.push(format!("kind IN ({})", ph.join(", ")));
     }
     if let Some(start) = q.created.start {
-        let p = placeholder(SqlValue::Integer(millis(start)), &mut values);
-        clauses.push(format!("created >= {p}"));
+        shared.push(format!(
+            "created >= {}",
+            param(SqlValue::Integer(millis(start)))
+        ));
     }
     if let Some(end) = q.created.end {
-        let p = placeholder(SqlValue::Integer(millis(end)), &mut values);
-        clauses.push(format!("created <= {p}"));
+        shared.push(format!(
+            "created <= {}",
+            param(SqlValue::Integer(millis(end)))
+        ));
     }
     if q.min_duration.is_some() || q.max_duration.is_some() {
-        let now_p = placeholder(SqlValue::Integer(millis(now)), &mut values);
+        let now_p = param(SqlValue::Integer(millis(now)));
         let duration = format!(
             "((CASE WHEN finished IS NOT NULL THEN finished \
                WHEN status = 'running' THEN {now_p} END) - started) / 1000"
         );
         if let Some(min) = q.min_duration {
-            let p = placeholder(SqlValue::Integer(min), &mut values);
-            clauses.push(format!("started IS NOT NULL AND {duration} >= {p}"));
+            let p = param(SqlValue::Integer(min));
+            shared.push(format!("started IS NOT NULL AND {duration} >= {p}"));
         }
         if let Some(max) = q.max_duration {
-            let p = placeholder(SqlValue::Integer(max), &mut values);
-            clauses.push(format!("started IS NOT NULL AND {duration} <= {p}"));
+            let p = param(SqlValue::Integer(max));
+            shared.push(format!("started IS NOT NULL AND {duration} <= {p}"));
         }
     }
     let mut order = "DESC";
     if let Some(page) = &q.page {
-        let c = placeholder(
-            SqlValue::Integer(page.created.timestamp_millis()),
-            &mut values,
-        );
-        let i = placeholder(SqlValue::Text(page.id.to_string()), &mut values);
+        let c = param(SqlValue::Integer(page.created.timestamp_millis()));
+        let i = param(SqlValue::Text(page.id.to_string()));
         let cmp = match page.direction {
             Direction::After => "<",
             Direction::Before => {
@@ -457,12 +430,36 @@ fn list_sql(q: &JobQuery, now: DateTime<Utc>) -> (String, Vec<SqlValue>) {
                 ">"
             }
         };
-        clauses.push(format!("(created, id) {cmp} ({c}, {i})"));
+        shared.push(format!("(created, id) {cmp} ({c}, {i})"));
     }
-    let limit = placeholder(SqlValue::Integer(i64::from(q.limit) + 1), &mut values);
+    let limit = param(SqlValue::Integer(i64::from(q.limit) + 1));
+    let mut partitions: Vec<String> = Vec::new();
+    for status in &q.statuses {
+        let st = param(SqlValue::Text(status.as_str().into()));
+        if q.process_ids.is_empty() {
+            partitions.push(format!("status = {st}"));
+        } else {
+            for process in &q.process_ids {
+                let pr = param(SqlValue::Text(process.clone()));
+                partitions.push(format!("process_id = {pr} AND status = {st}"));
+            }
+        }
+    }
+    let subqueries: Vec<String> = partitions
+        .iter()
+        .map(|part| {
+            let mut clauses = vec![part.clone()];
+            clauses.extend(shared.iter().cloned());
+            format!(
+                "SELECT * FROM (SELECT {COLUMNS} FROM jobs WHERE {} \
+                 ORDER BY created {order}, id {order} LIMIT {limit})",
+                clauses.join(" AND ")
+            )
+        })
+        .collect();
     let sql = format!(
-        "SELECT {COLUMNS} FROM jobs WHERE {} ORDER BY created {order}, id {order} LIMIT {limit}",
-        clauses.join(" AND ")
+        "SELECT {COLUMNS} FROM ({}) ORDER BY created {order}, id {order} LIMIT {limit}",
+        subqueries.join(" UNION ALL ")
     );
     (sql, values)
 }

@@ -169,7 +169,14 @@ impl HttpClient {
             reason = format!("{reason}: {s}");
             source = s.source();
         }
-        if reason.contains("refused addresses") || reason.contains("not allowed") {
+        if e.is_redirect() {
+            return Error::Forbidden {
+                url: redact(url.as_str()),
+                addr: reason,
+                why: "redirected to a URL the network policy refuses",
+            };
+        }
+        if reason.contains("refused addresses") {
             return Error::Forbidden {
                 url: redact(url.as_str()),
                 addr: url.host_str().unwrap_or_default().to_string(),

@@ -13,6 +13,9 @@ use crate::links::{Base, JSON, link};
 use crate::render::{job_list_document, results_response, status_document};
 use crate::state::AppState;
 
+/// Most `processID` values one job list request may filter on.
+const MAX_PROCESS_FILTER: usize = 100;
+
 fn duration_param(query: &QueryPairs, name: &str) -> ApiResult<Option<i64>> {
     let values = query.all(name);
     let Some(first) = values.first() else {
@@ -58,9 +61,20 @@ fn job_query(query: &QueryPairs) -> ApiResult<JobQuery> {
         None => TimeRange::default(),
     };
     let page = query.one("page")?.map(PageToken::decode).transpose()?;
+    let mut process_ids = query.all("processID");
+    process_ids.sort();
+    process_ids.dedup();
+    if process_ids.len() > MAX_PROCESS_FILTER {
+        return Err(ApiError::bad_request(format!(
+            "at most {MAX_PROCESS_FILTER} processID values per request"
+        )));
+    }
+    let mut statuses = statuses;
+    statuses.sort_by_key(|s| s.as_str());
+    statuses.dedup();
     Ok(JobQuery {
         kinds,
-        process_ids: query.all("processID"),
+        process_ids,
         statuses,
         created,
         min_duration: duration_param(query, "minDuration")?,
