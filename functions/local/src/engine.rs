@@ -10,7 +10,6 @@ use stratus_core::ports::{Orchestrator, SystemClock};
 use stratus_core::runner::{JobRunner, Ports};
 use stratus_core::service::ProcessesService;
 use stratus_outbound::{HttpClient, HttpNotifier, Limits, NetPolicy, UrlFetcher};
-use stratus_processes::{BuiltinRegistry, Echo};
 
 use crate::executor::LocalExecutor;
 use crate::fs_store::FsObjectStore;
@@ -79,7 +78,7 @@ impl LocalEngine {
         let mut file_roots = config.file_roots.clone();
         file_roots.push(config.data_dir.clone());
         let fetcher = UrlFetcher::new(http.clone(), file_roots, limits.max_document_bytes);
-        let processes = BuiltinRegistry::new().with(Arc::new(Echo::new()));
+        let processes = stratus_processes::builtins();
         let ports = Ports {
             jobs,
             objects,

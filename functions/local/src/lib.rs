@@ -8,4 +8,5 @@
 pub mod engine;
 pub mod executor;
 pub mod fs_store;
+pub mod samples;
 pub mod sqlite;

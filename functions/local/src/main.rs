@@ -4,8 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use stratus_local::engine::{LocalConfig, LocalEngine};
+
+mod demo;
 
 /// Stratus: serverless Earth-observation processing, here on one machine.
 #[derive(Parser)]
@@ -19,28 +21,62 @@ struct Cli {
 enum Command {
     /// Serve the whole API (OGC API - Processes) at the root URL, with an embedded database
     /// and the filesystem as object store under the data directory.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080", env = "STRATUS_BIND")]
-        bind: SocketAddr,
-        /// Directory for the database and stored objects.
-        #[arg(long, default_value = "./.stratus", env = "STRATUS_DATA_DIR")]
-        data_dir: PathBuf,
-        /// Base URL clients use to reach this server (default: http://BIND).
-        #[arg(long, env = "STRATUS_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Jobs run at the same time (default: number of CPUs, at least 2).
-        #[arg(long, env = "STRATUS_MAX_JOBS")]
-        max_jobs: Option<usize>,
-        /// Let remote inputs and callbacks reach private (RFC 1918) addresses.
-        #[arg(long, env = "STRATUS_ALLOW_PRIVATE_NETWORK")]
-        allow_private_network: bool,
-        /// A directory `file://` inputs may be read from (repeatable; the data directory is
-        /// always allowed).
-        #[arg(long = "allow-file-root", value_name = "DIR")]
-        file_roots: Vec<PathBuf>,
+    Serve(ServerArgs),
+    /// Serve, publish the offline sample scenes, and run water-bodies on them through the API,
+    /// as the seed notebook does; then keep serving.
+    Demo(ServerArgs),
+    /// Publish the offline sample scenes (Sentinel-2-like COGs and STAC Items) in the data
+    /// directory and print their URLs.
+    Samples {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Scene width and height in pixels.
+        #[arg(long, default_value_t = 2048)]
+        size: u32,
     },
 }
+
+/// Where the server listens and keeps its data.
+#[derive(Args, Clone)]
+struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "STRATUS_BIND")]
+    bind: SocketAddr,
+    /// Directory for the database and stored objects.
+    #[arg(long, default_value = "./.stratus", env = "STRATUS_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Base URL clients use to reach this server (default: http://BIND).
+    #[arg(long, env = "STRATUS_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Jobs run at the same time (default: number of CPUs, at least 2).
+    #[arg(long, env = "STRATUS_MAX_JOBS")]
+    max_jobs: Option<usize>,
+    /// Let remote inputs and callbacks reach private (RFC 1918) addresses.
+    #[arg(long, env = "STRATUS_ALLOW_PRIVATE_NETWORK")]
+    allow_private_network: bool,
+    /// A directory `file://` inputs may be read from (repeatable; the data directory is
+    /// always allowed).
+    #[arg(long = "allow-file-root", value_name = "DIR")]
+    file_roots: Vec<PathBuf>,
+}
+
+impl ServerArgs {
+    fn config(&self) -> LocalConfig {
+        let mut config = LocalConfig::new(self.data_dir.clone(), self.bind);
+        if let Some(url) = &self.public_url {
+            config.public_url = url.trim_end_matches('/').to_string();
+        }
+        if let Some(n) = self.max_jobs {
+            config.max_jobs = n.max(1);
+        }
+        config.net_policy.allow_private = self.allow_private_network;
+        config.file_roots = self.file_roots.clone();
+        config
+    }
+}
+
+/// Size of the sample scenes `demo` publishes.
+const DEMO_SCENE_SIZE: u32 = 2048;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -54,25 +90,9 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve {
-            bind,
-            data_dir,
-            public_url,
-            max_jobs,
-            allow_private_network,
-            file_roots,
-        } => {
-            let mut config = LocalConfig::new(data_dir, bind);
-            if let Some(url) = public_url {
-                config.public_url = url.trim_end_matches('/').to_string();
-            }
-            if let Some(n) = max_jobs {
-                config.max_jobs = n.max(1);
-            }
-            config.net_policy.allow_private = allow_private_network;
-            config.file_roots = file_roots;
-            serve(config, bind).await
-        }
+        Command::Serve(args) => serve(args.config(), args.bind, false).await,
+        Command::Demo(args) => serve(args.config(), args.bind, true).await,
+        Command::Samples { server, size } => samples(server.config(), size).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,12 +103,33 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: LocalConfig, bind: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
+type AnyResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+async fn samples(config: LocalConfig, size: u32) -> AnyResult {
+    let engine = LocalEngine::open(&config)?;
+    let samples = stratus_local::samples::ensure_samples(&**engine.state.objects(), size).await?;
+    for s in samples {
+        println!(
+            "{}\t{}\taoi={}",
+            s.id,
+            engine.state.objects().href(&s.item_key),
+            s.aoi()
+        );
+    }
+    Ok(())
+}
+
+async fn serve(config: LocalConfig, bind: SocketAddr, demo: bool) -> AnyResult {
     let engine = LocalEngine::open(&config)?;
     let resumed = engine.executor.recover().await?;
     if resumed > 0 {
         tracing::info!(resumed, "resumed unfinished jobs");
     }
+    let samples = if demo {
+        stratus_local::samples::ensure_samples(&**engine.state.objects(), DEMO_SCENE_SIZE).await?
+    } else {
+        Vec::new()
+    };
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
@@ -97,9 +138,18 @@ async fn serve(config: LocalConfig, bind: SocketAddr) -> Result<(), Box<dyn std:
         data_dir = %config.data_dir.display(),
         "serving OGC API - Processes"
     );
-    axum::serve(listener, stratus_api::routes::all(engine.state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let objects = engine.state.objects().clone();
+    let server = axum::serve(listener, stratus_api::routes::all(engine.state))
+        .with_graceful_shutdown(shutdown_signal());
+    if demo {
+        let url = config.public_url.clone();
+        tokio::spawn(async move {
+            if let Err(e) = demo::run(&url, &samples, &*objects).await {
+                eprintln!("demo failed: {e}");
+            }
+        });
+    }
+    server.await?;
     Ok(())
 }
 

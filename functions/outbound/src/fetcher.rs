@@ -1,6 +1,7 @@
 //! The URL fetcher: `http(s)://` through the guarded client, `file://` inside allowed
 //! directories.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
@@ -86,11 +87,63 @@ fn media_type_of(path: &std::path::Path) -> Option<String> {
     }
 }
 
+fn scheme(url: &str) -> Option<String> {
+    url.split_once("://").map(|(s, _)| s.to_ascii_lowercase())
+}
+
+fn unsupported(url: &str) -> ProcessError {
+    ProcessError::invalid(format!(
+        "'{}' uses a scheme this engine cannot fetch (http, https, file)",
+        redact(url)
+    ))
+}
+
+async fn file_op<T: Send + 'static>(
+    url: &str,
+    op: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T, ProcessError> {
+    tokio::task::spawn_blocking(op)
+        .await
+        .map_err(|e| ProcessError::internal(e.to_string()))?
+        .map_err(|e| ProcessError::invalid(format!("'{url}' cannot be read: {e}")))
+}
+
 #[async_trait]
 impl Fetcher for UrlFetcher {
+    async fn size(&self, url: &str) -> Result<u64, ProcessError> {
+        match scheme(url).as_deref() {
+            Some("http" | "https") => self.http.content_length(url).await.map_err(process_error),
+            Some("file") => {
+                let path = self.allowed_file(url)?;
+                file_op(url, move || std::fs::metadata(&path).map(|m| m.len())).await
+            }
+            _ => Err(unsupported(url)),
+        }
+    }
+
+    async fn fetch_range(&self, url: &str, range: Range<u64>) -> Result<Bytes, ProcessError> {
+        match scheme(url).as_deref() {
+            Some("http" | "https") => self.http.get_range(url, range).await.map_err(process_error),
+            Some("file") => {
+                let path = self.allowed_file(url)?;
+                file_op(url, move || {
+                    use std::io::{Read, Seek, SeekFrom};
+                    let mut file = std::fs::File::open(&path)?;
+                    let len = file.metadata()?.len();
+                    let (start, end) = (range.start.min(len), range.end.min(len));
+                    let mut buf = vec![0u8; end.saturating_sub(start) as usize];
+                    file.seek(SeekFrom::Start(start))?;
+                    file.read_exact(&mut buf)?;
+                    Ok(Bytes::from(buf))
+                })
+                .await
+            }
+            _ => Err(unsupported(url)),
+        }
+    }
+
     async fn fetch(&self, url: &str) -> Result<Fetched, ProcessError> {
-        let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-        match scheme.as_deref() {
+        match scheme(url).as_deref() {
             Some("http" | "https") => {
                 let (body, media_type) = self.http.get_bytes(url).await.map_err(process_error)?;
                 Ok(Fetched { body, media_type })
@@ -116,10 +169,7 @@ impl Fetcher for UrlFetcher {
                     media_type,
                 })
             }
-            _ => Err(ProcessError::invalid(format!(
-                "'{}' uses a scheme this engine cannot fetch (http, https, file)",
-                redact(url)
-            ))),
+            _ => Err(unsupported(url)),
         }
     }
 }

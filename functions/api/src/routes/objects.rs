@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Only published results are served; job internals (requests, plans) are not.
-const SERVED_PREFIX: &str = "results/";
+/// Only published results and sample data are served; job internals (requests, plans) are not.
+const SERVED_PREFIXES: [&str; 2] = ["results/", "samples/"];
 
 /// A parsed `Range: bytes=...` header against an object of `size` bytes.
 fn parse_range(value: &str, size: u64) -> Option<std::ops::Range<u64>> {
@@ -41,7 +41,7 @@ pub async fn get_object(
     Path(key): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if !key.starts_with(SERVED_PREFIX) {
+    if !SERVED_PREFIXES.iter().any(|p| key.starts_with(p)) {
         return Err(ApiError::not_found(format!("no published object '{key}'")));
     }
     let objects = state.objects();
