@@ -16,8 +16,11 @@ SIZE=${1:-10980}
 PY=.venv/bin/python
 OUT=tests/out/water_bodies_bench
 mkdir -p "$OUT"
-cargo build --release -p stratus-raster --example water_bodies_cli
-CLI=${CARGO_TARGET_DIR:-target}/release/examples/water_bodies_cli
+# WATER_BODIES_CLI=path skips the build (e.g. while another build holds the target dir).
+if [ -z "${WATER_BODIES_CLI:-}" ]; then
+  cargo build --release -p stratus-raster --example water_bodies_cli
+fi
+CLI=${WATER_BODIES_CLI:-${CARGO_TARGET_DIR:-target}/release/examples/water_bodies_cli}
 ITEM="$OUT/scene/SYN_$SIZE.json"
 [ -f "$ITEM" ] || "$CLI" sample "$OUT/scene" "SYN_$SIZE" "$SIZE" 42 >/dev/null
 
