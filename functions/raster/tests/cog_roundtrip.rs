@@ -168,3 +168,30 @@ async fn corrupted_files_never_panic() {
         }
     }
 }
+
+#[tokio::test]
+async fn overviews_open_with_the_main_georeferencing() {
+    let (w, h) = (2100, 1030);
+    let data: Vec<u8> = pattern(w, h, |c, r| u8::from(c < w / 2 && r < h / 2));
+    let bytes = write_cog(&data, w, h, &georef(Some(0.0)), &CogOptions::default()).unwrap();
+    let source = Arc::new(BytesSource::new("mem.tif", bytes));
+    // Levels: 2100x1030, 1050x515, 525x257, 262x128. The smallest with both sides >= 500 is 1050x515.
+    let ov = CogReader::open_overview(source.clone(), 500).await.unwrap();
+    let info = ov.info();
+    assert_eq!((info.width, info.height), (1050, 515));
+    assert_eq!(info.epsg, Some(32610));
+    assert_eq!(info.nodata, Some(0.0));
+    let t = info.transform.unwrap();
+    assert_eq!(
+        (t.a, t.e, t.c, t.f),
+        (20.0, -10.0 * 1030.0 / 515.0, 600000.0, 4500000.0)
+    );
+    let px = ov.read_window::<u8>(Window::full(1050, 515)).await.unwrap();
+    assert_eq!(px[0], 1);
+    assert_eq!(px[px.len() - 1], 0);
+    // Nothing small enough: the smallest overview; too large a minimum: the full image.
+    let smallest = CogReader::open_overview(source.clone(), 1).await.unwrap();
+    assert_eq!(smallest.info().width, 262);
+    let full = CogReader::open_overview(source, 4000).await.unwrap();
+    assert_eq!(full.info().width, 2100);
+}

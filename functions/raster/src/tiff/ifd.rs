@@ -187,6 +187,26 @@ impl<'a> TiffStructure<'a> {
         Ok(ifd)
     }
 
+    /// The offset of the directory after the one at `offset` (0: none).
+    pub(crate) async fn next_ifd(&self, offset: u64) -> Result<u64> {
+        let (count_len, entry_len, next_len) = if self.big { (8, 20, 8) } else { (2, 12, 4) };
+        let head = self.bytes(offset, count_len).await?;
+        let n = if self.big {
+            self.u64_at(&head, 0)
+        } else {
+            u64::from(self.u16_at(&head, 0))
+        };
+        let at = offset
+            .checked_add(count_len + n * entry_len)
+            .ok_or_else(|| self.invalid("offset overflow"))?;
+        let b = self.bytes(at, next_len).await?;
+        Ok(if self.big {
+            self.u64_at(&b, 0)
+        } else {
+            u64::from(self.u32_at(&b, 0))
+        })
+    }
+
     async fn raw_values(&self, entry: &Entry) -> Result<Bytes> {
         match &entry.data {
             EntryData::Inline(v) => Ok(Bytes::from(v.clone())),

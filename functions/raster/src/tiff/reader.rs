@@ -24,6 +24,8 @@ const MAX_BLOCK_BYTES: u64 = 512 * 1024 * 1024;
 const MAX_COMPRESSED_BLOCK: u64 = 512 * 1024 * 1024;
 /// Concurrent range requests per block row.
 const CONCURRENT_REQUESTS: usize = 8;
+/// Most image directories followed when looking for an overview.
+const MAX_OVERVIEWS: usize = 32;
 
 type BlockRowFuture<'a> =
     std::pin::Pin<Box<dyn Future<Output = Result<Vec<FetchedBlock>>> + Send + 'a>>;
@@ -88,7 +90,64 @@ impl CogReader {
     /// Reads the header and main image directory of `source`.
     pub async fn open(source: Arc<dyn RangeSource>) -> Result<Self> {
         let s = TiffStructure::open(source.as_ref()).await?;
-        let ifd = s.read_ifd(s.first_ifd).await?;
+        let first = s.first_ifd;
+        Self::open_ifd(source.clone(), &s, first).await
+    }
+
+    /// Opens the smallest internal overview whose width and height are both at least
+    /// `min_side` pixels (or the full resolution when none is), for quicklooks.
+    ///
+    /// Overviews carry no georeferencing of their own: the main image's CRS, nodata and
+    /// transform (scaled to the overview's size) are used.
+    pub async fn open_overview(source: Arc<dyn RangeSource>, min_side: u32) -> Result<Self> {
+        let s = TiffStructure::open(source.as_ref()).await?;
+        let main = Self::open_ifd(source.clone(), &s, s.first_ifd).await?;
+        let mut chosen: Option<Self> = None;
+        let mut offset = s.next_ifd(s.first_ifd).await?;
+        for _ in 0..MAX_OVERVIEWS {
+            if offset == 0 {
+                break;
+            }
+            let ifd = s.read_ifd(offset).await?;
+            if s.first_u64(&ifd, tag::NEW_SUBFILE_TYPE).await?.unwrap_or(0) & 4 != 0 {
+                // A transparency mask, not an overview.
+                offset = s.next_ifd(offset).await?;
+                continue;
+            }
+            let level = Self::open_ifd(source.clone(), &s, offset).await?;
+            let (w, h) = (level.info.width, level.info.height);
+            if w < min_side || h < min_side || w >= main.info.width {
+                break;
+            }
+            chosen = Some(level);
+            offset = s.next_ifd(offset).await?;
+        }
+        let Some(mut level) = chosen else {
+            return Ok(main);
+        };
+        level.info.epsg = main.info.epsg;
+        level.info.nodata = level.info.nodata.or(main.info.nodata);
+        level.info.transform = main.info.transform.map(|t| {
+            let sx = f64::from(main.info.width) / f64::from(level.info.width);
+            let sy = f64::from(main.info.height) / f64::from(level.info.height);
+            GeoTransform {
+                a: t.a * sx,
+                b: t.b * sy,
+                c: t.c,
+                d: t.d * sx,
+                e: t.e * sy,
+                f: t.f,
+            }
+        });
+        Ok(level)
+    }
+
+    async fn open_ifd(
+        source: Arc<dyn RangeSource>,
+        s: &TiffStructure<'_>,
+        ifd_offset: u64,
+    ) -> Result<Self> {
+        let ifd = s.read_ifd(ifd_offset).await?;
         let href = source.name().to_string();
         let unsupported = |reason: String| Error::UnsupportedTiff {
             href: href.clone(),
