@@ -20,6 +20,8 @@ pub struct ApiError {
     kind: String,
     title: &'static str,
     detail: String,
+    /// Rendered as an HTML page for a client that asked for HTML (the base of its links).
+    html: Option<crate::links::Base>,
 }
 
 impl ApiError {
@@ -35,7 +37,14 @@ impl ApiError {
             kind: kind.into(),
             title,
             detail: detail.into(),
+            html: None,
         }
+    }
+
+    /// The same error, rendered as an HTML page (for a request that asked for HTML).
+    pub fn in_html(mut self, base: &crate::links::Base) -> Self {
+        self.html = Some(base.clone());
+        self
     }
 
     /// 400 `InvalidParameterValue`.
@@ -173,6 +182,10 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(base) = &self.html {
+            let page = crate::html::error_page(base, self.status, self.title, &self.detail);
+            return crate::html::respond(self.status, page);
+        }
         let body = json!({
             "type": self.kind,
             "title": self.title,

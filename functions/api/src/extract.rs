@@ -122,13 +122,3 @@ impl<S: Send + Sync> FromRequestParts<S> for Prefer {
         Ok(Prefer(parse_prefer(values)))
     }
 }
-
-/// Refuses representations other than JSON (`f=json` or none). HTML arrives with its own issue.
-pub fn require_json(query: &QueryPairs) -> Result<(), ApiError> {
-    match query.one("f")? {
-        None | Some("json") => Ok(()),
-        Some(other) => Err(ApiError::not_acceptable(format!(
-            "format '{other}' is not offered; use f=json"
-        ))),
-    }
-}

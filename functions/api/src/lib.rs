@@ -5,15 +5,20 @@
 
 #![warn(missing_docs)]
 
+mod assets;
 mod error;
 mod extract;
+mod html;
 mod links;
+mod negotiate;
 mod prefer;
+mod quicklook;
 mod render;
 pub mod routes;
 mod state;
 
 pub use error::ApiError;
+pub use negotiate::Format;
 pub use prefer::parse_prefer;
 pub use state::{ApiConfig, AppState};
 
@@ -22,6 +27,7 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/ogc-process-description",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/dismiss",

@@ -51,5 +51,7 @@ pub fn ogc_rel(name: &str) -> String {
 
 /// Media type of JSON documents.
 pub const JSON: &str = "application/json";
+/// Media type of the HTML pages.
+pub const HTML: &str = "text/html";
 /// Media type of the OpenAPI document.
 pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";

@@ -15,7 +15,8 @@ use stratus_core::process::TransmissionMode;
 use stratus_core::results::{OutputValue, Outputs};
 
 use crate::error::{ApiError, ApiResult};
-use crate::links::{Base, JSON, link, ogc_rel};
+use crate::links::{Base, HTML, JSON, link, ogc_rel};
+use crate::negotiate::with_format;
 
 /// The status document of a job with its links: `self`, `up` (the job list); `status` and
 /// `monitor` while it is not finished; the results link only when it succeeded.
@@ -24,6 +25,12 @@ pub fn status_document(job: &Job, base: &Base) -> Value {
     let job_url = base.url(&format!("/jobs/{}", job.id));
     let mut links = vec![
         link(job_url.clone(), "self", JSON, "this status document"),
+        link(
+            with_format(&job_url, "html"),
+            "alternate",
+            HTML,
+            "the job page",
+        ),
         link(base.url("/jobs"), "up", JSON, "the job list"),
     ];
     if !job.status.is_terminal() {

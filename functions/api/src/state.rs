@@ -22,6 +22,9 @@ pub struct ApiConfig {
     /// instead of streaming the object through this server (AWS: a presigned S3 URL, so large
     /// files never pass through a Lambda).
     pub redirect_objects: bool,
+    /// Tile URL template (`https://.../{z}/{x}/{y}.png`) of a basemap under the maps of the HTML
+    /// pages; `None`: no basemap (works offline).
+    pub basemap_url: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -32,6 +35,7 @@ impl Default for ApiConfig {
             sync_monitor_link: false,
             title: "Stratus".into(),
             redirect_objects: false,
+            basemap_url: None,
         }
     }
 }

@@ -115,6 +115,9 @@ impl AwsEngine {
             ApiConfig {
                 public_url: self.config.public_url.clone(),
                 redirect_objects: true,
+                basemap_url: std::env::var("STRATUS_BASEMAP_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty()),
                 ..ApiConfig::default()
             },
         )

@@ -626,6 +626,7 @@ async fn every_sample_event_runs_through_its_function() {
         (Some(Endpoint::GetJob), "get-job.json", 200),
         (Some(Endpoint::GetResults), "get-results.json", 204),
         (Some(Endpoint::GetObject), "get-object.json", 302),
+        (Some(Endpoint::StaticAsset), "static-asset.json", 200),
         (Some(Endpoint::DismissJob), "dismiss-job.json", 200),
         (None, "unmatched-route.json", 405),
     ];

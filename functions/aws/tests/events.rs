@@ -58,7 +58,9 @@ fn api_events_are_http_api_v2_requests_for_their_route() {
             (
                 e.name().to_string(),
                 e.method().to_string(),
-                e.path().replace("{*key}", "{key+}"),
+                e.path()
+                    .replace("{*key}", "{key+}")
+                    .replace("{*path}", "{path+}"),
             )
         })
         .collect();

@@ -30,6 +30,8 @@ pub struct LocalConfig {
     pub net_policy: NetPolicy,
     /// Directories `file://` inputs may be read from (the data directory is always allowed).
     pub file_roots: Vec<PathBuf>,
+    /// Basemap tile URL template for the maps of the HTML pages (none: no basemap, offline).
+    pub basemap_url: Option<String>,
 }
 
 impl LocalConfig {
@@ -50,6 +52,7 @@ impl LocalConfig {
             item_concurrency: cpus,
             net_policy: NetPolicy::LOCAL_DEFAULT,
             file_roots: Vec::new(),
+            basemap_url: None,
         }
     }
 }
@@ -99,6 +102,7 @@ impl LocalEngine {
         };
         let api = ApiConfig {
             public_url: Some(config.public_url.clone()),
+            basemap_url: config.basemap_url.clone(),
             ..ApiConfig::default()
         };
         Ok(LocalEngine {

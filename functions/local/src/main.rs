@@ -58,6 +58,10 @@ struct ServerArgs {
     /// always allowed).
     #[arg(long = "allow-file-root", value_name = "DIR")]
     file_roots: Vec<PathBuf>,
+    /// Tile URL template of a basemap under the maps of the HTML pages
+    /// (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png); none by default (offline).
+    #[arg(long, env = "STRATUS_BASEMAP_URL", value_name = "URL")]
+    basemap_url: Option<String>,
 }
 
 impl ServerArgs {
@@ -71,6 +75,7 @@ impl ServerArgs {
         }
         config.net_policy.allow_private = self.allow_private_network;
         config.file_roots = self.file_roots.clone();
+        config.basemap_url = self.basemap_url.clone().filter(|u| !u.is_empty());
         config
     }
 }

@@ -2,16 +2,22 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use stratus_core::job::{JobKind, JobStatus};
 use stratus_core::query::{JobQuery, PageToken, TimeRange, parse_limit};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{QueryPairs, require_json};
-use crate::links::{Base, JSON, link};
+use crate::extract::QueryPairs;
+use crate::html;
+use crate::links::{Base, HTML, JSON, link};
+use crate::negotiate::{Format, with_format};
 use crate::render::{job_list_document, results_response, status_document};
 use crate::state::AppState;
+
+/// Most processes offered in the job list's process filter.
+const MAX_PROCESS_CHOICES: usize = 1000;
 
 /// Most `processID` values one job list request may filter on.
 const MAX_PROCESS_FILTER: usize = 100;
@@ -106,16 +112,25 @@ pub async fn list_jobs(
     State(state): State<AppState>,
     base: Base,
     query: QueryPairs,
-) -> ApiResult<Json<Value>> {
-    require_json(&query)?;
+    format: Format,
+) -> ApiResult<Response> {
+    if format.is_html() {
+        return list_jobs_html(&state, &base, &query)
+            .await
+            .map_err(|e| e.in_html(&base));
+    }
     let q = job_query(&query)?;
     let page = state.service.jobs(&q).await?;
-    let mut links = vec![link(
-        page_url(&base, &query, q.page.as_ref()),
-        "self",
-        JSON,
-        "this page",
-    )];
+    let self_url = page_url(&base, &query, q.page.as_ref());
+    let mut links = vec![
+        link(self_url.clone(), "self", JSON, "this page"),
+        link(
+            with_format(&self_url, "html"),
+            "alternate",
+            HTML,
+            "this page as HTML",
+        ),
+    ];
     if let Some(next) = &page.next {
         links.push(link(
             page_url(&base, &query, Some(next)),
@@ -137,7 +152,33 @@ pub async fn list_jobs(
         .iter()
         .map(|j| status_document(j, &base))
         .collect();
-    Ok(Json(job_list_document(jobs, links)))
+    Ok(Json(job_list_document(jobs, links)).into_response())
+}
+
+/// The job list page: the same query, rendered with its filter form.
+async fn list_jobs_html(state: &AppState, base: &Base, query: &QueryPairs) -> ApiResult<Response> {
+    let q = job_query(query)?;
+    let page = state.service.jobs(&q).await?;
+    let (processes, _) = state
+        .service
+        .ports
+        .processes
+        .list(0, MAX_PROCESS_CHOICES)
+        .await?;
+    let html_url = |token| with_format(&page_url(base, query, token), "html");
+    let jobs: Vec<Value> = page.jobs.iter().map(|j| status_document(j, base)).collect();
+    let self_url = html_url(q.page.as_ref());
+    let filters = html::JobFilters {
+        statuses: query.all("status"),
+        process_ids: query.all("processID"),
+        known_processes: processes.into_iter().map(|p| p.id).collect(),
+        limit: q.limit,
+        url: &self_url,
+    };
+    let prev = page.prev.as_ref().map(|t| html_url(Some(t)));
+    let next = page.next.as_ref().map(|t| html_url(Some(t)));
+    let body = html::job_list_page(base, &jobs, &filters, prev, next);
+    Ok(html::respond(StatusCode::OK, body))
 }
 
 /// `GET /jobs/{jobID}`: the status document.
@@ -145,11 +186,18 @@ pub async fn get_job(
     State(state): State<AppState>,
     Path(id): Path<String>,
     base: Base,
-    query: QueryPairs,
-) -> ApiResult<Json<Value>> {
-    require_json(&query)?;
-    let job = state.service.job(&id).await?;
-    Ok(Json(status_document(&job, &base)))
+    format: Format,
+) -> ApiResult<Response> {
+    let job = state
+        .service
+        .job(&id)
+        .await
+        .map_err(|e| html::for_format(e.into(), format, &base))?;
+    let doc = status_document(&job, &base);
+    if format.is_html() {
+        return Ok(html::respond(StatusCode::OK, html::job_page(&base, &doc)));
+    }
+    Ok(Json(doc).into_response())
 }
 
 /// `DELETE /jobs/{jobID}`: dismisses the job (stops it, removes its outputs).
@@ -166,9 +214,20 @@ pub async fn dismiss_job(
 pub async fn get_results(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    query: QueryPairs,
+    base: Base,
+    format: Format,
 ) -> ApiResult<Response> {
-    require_json(&query)?;
-    let (job, outputs) = state.service.results(&id).await?;
+    let (job, outputs) = state
+        .service
+        .results(&id)
+        .await
+        .map_err(|e| html::for_format(e.into(), format, &base))?;
+    if format.is_html() {
+        let view = html::ResultsView::build(&job, &outputs, &**state.objects(), &base)
+            .await
+            .map_err(|e| e.in_html(&base))?;
+        let body = html::results_page(&base, &view, state.config.basemap_url.as_deref());
+        return Ok(html::respond(StatusCode::OK, body));
+    }
     results_response(&job, &outputs, &**state.objects()).await
 }

@@ -2,15 +2,20 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::CONFORMANCE;
 use crate::error::ApiResult;
-use crate::extract::{QueryPairs, require_json};
-use crate::links::{Base, JSON, OPENAPI, link, ogc_rel};
+use crate::html;
+use crate::links::{Base, HTML, JSON, OPENAPI, link, ogc_rel};
+use crate::negotiate::{Format, with_format};
 use crate::state::AppState;
+
+/// What the landing page says Stratus is.
+const DESCRIPTION: &str = "Serverless Earth-observation processing: OGC API - Processes on AWS Lambda or one local binary.";
 
 /// The OpenAPI 3.0 document of this API, kept in sync with [`super::Endpoint`] by a test.
 pub const OPENAPI_DOCUMENT: &str = include_str!("../../openapi.json");
@@ -19,34 +24,60 @@ pub const OPENAPI_DOCUMENT: &str = include_str!("../../openapi.json");
 pub async fn landing_page(
     State(state): State<AppState>,
     base: Base,
-    query: QueryPairs,
-) -> ApiResult<Json<Value>> {
-    require_json(&query)?;
-    Ok(Json(json!({
+    format: Format,
+) -> ApiResult<Response> {
+    let doc = json!({
         "title": state.config.title,
-        "description": "Serverless Earth-observation processing: OGC API - Processes on AWS Lambda or one local binary.",
+        "description": DESCRIPTION,
         "links": [
             link(base.url("/"), "self", JSON, "this document"),
+            link(with_format(&base.url("/"), "html"), "alternate", HTML, "this document as HTML"),
             link(base.url("/api"), "service-desc", OPENAPI, "the API definition"),
+            link(with_format(&base.url("/api"), "html"), "service-doc", HTML, "the API documentation"),
             link(base.url("/conformance"), "conformance", JSON, "conformance classes"),
             link(base.url("/conformance"), &ogc_rel("conformance"), JSON, "conformance classes"),
             link(base.url("/processes"), &ogc_rel("processes"), JSON, "the processes"),
             link(base.url("/jobs"), &ogc_rel("job-list"), JSON, "the jobs"),
         ]
-    })))
+    });
+    if format.is_html() {
+        let links = doc["links"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let page = html::landing_page(&base, &state.config.title, DESCRIPTION, links);
+        return Ok(html::respond(StatusCode::OK, page));
+    }
+    Ok(Json(doc).into_response())
 }
 
 /// `GET /conformance`: the conformance classes Stratus meets.
-pub async fn conformance(query: QueryPairs) -> ApiResult<Json<Value>> {
-    require_json(&query)?;
-    Ok(Json(json!({ "conformsTo": CONFORMANCE })))
+pub async fn conformance(base: Base, format: Format) -> ApiResult<Response> {
+    if format.is_html() {
+        let page = html::conformance_page(&base, CONFORMANCE);
+        return Ok(html::respond(StatusCode::OK, page));
+    }
+    let url = base.url("/conformance");
+    Ok(Json(json!({
+        "conformsTo": CONFORMANCE,
+        "links": [
+            link(url.clone(), "self", JSON, "this document"),
+            link(with_format(&url, "html"), "alternate", HTML, "this document as HTML"),
+        ]
+    }))
+    .into_response())
 }
 
 /// `GET /api`: the OpenAPI 3.0 definition, with this server's URL.
-pub async fn api_definition(base: Base, query: QueryPairs) -> ApiResult<impl IntoResponse> {
-    require_json(&query)?;
+pub async fn api_definition(base: Base, format: Format) -> ApiResult<Response> {
     let mut doc: Value = serde_json::from_str(OPENAPI_DOCUMENT)
         .map_err(|e| stratus_core::Error::backend("parse the OpenAPI document", e))?;
     doc["servers"] = json!([{"url": base.url("")}]);
-    Ok(([(CONTENT_TYPE, OPENAPI)], Json(doc)))
+    if format.is_html() {
+        return Ok(html::respond(
+            StatusCode::OK,
+            html::api_doc_page(&base, &doc),
+        ));
+    }
+    Ok(([(CONTENT_TYPE, OPENAPI)], Json(doc)).into_response())
 }

@@ -40,11 +40,15 @@ pub enum Endpoint {
     GetResults,
     /// `GET /objects/{key}`: published files (results), with `Range` support.
     GetObject,
+    /// `GET /quicklook/{key}`: a PNG of a published GeoTIFF for the results map.
+    Quicklook,
+    /// `GET /static/{path}`: the embedded stylesheet, script and map library of the pages.
+    StaticAsset,
 }
 
 impl Endpoint {
     /// All endpoints.
-    pub const ALL: [Endpoint; 11] = [
+    pub const ALL: [Endpoint; 13] = [
         Endpoint::LandingPage,
         Endpoint::Conformance,
         Endpoint::ApiDefinition,
@@ -56,6 +60,8 @@ impl Endpoint {
         Endpoint::DismissJob,
         Endpoint::GetResults,
         Endpoint::GetObject,
+        Endpoint::Quicklook,
+        Endpoint::StaticAsset,
     ];
 
     /// Kebab-case name, used for Lambda function and binary names.
@@ -72,6 +78,8 @@ impl Endpoint {
             Endpoint::DismissJob => "dismiss-job",
             Endpoint::GetResults => "get-results",
             Endpoint::GetObject => "get-object",
+            Endpoint::Quicklook => "quicklook",
+            Endpoint::StaticAsset => "static-asset",
         }
     }
 
@@ -97,6 +105,8 @@ impl Endpoint {
             Endpoint::GetJob | Endpoint::DismissJob => "/jobs/{jobID}",
             Endpoint::GetResults => "/jobs/{jobID}/results",
             Endpoint::GetObject => "/objects/{*key}",
+            Endpoint::Quicklook => "/quicklook/{*key}",
+            Endpoint::StaticAsset => "/static/{*path}",
         }
     }
 
@@ -114,16 +124,19 @@ impl Endpoint {
             Endpoint::DismissJob => router.route(path, delete(jobs::dismiss_job)),
             Endpoint::GetResults => router.route(path, get(jobs::get_results)),
             Endpoint::GetObject => router.route(path, get(objects::get_object)),
+            Endpoint::Quicklook => router.route(path, get(crate::quicklook::get_quicklook)),
+            Endpoint::StaticAsset => router.route(path, get(crate::assets::get_asset)),
         }
     }
 }
 
 /// Adds what every served router has: OGC exceptions for unknown paths and methods, CORS that
-/// exposes the headers clients of this API read.
+/// exposes the headers clients of this API read, `Vary: Accept` (JSON and HTML share URLs).
 fn finish(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { ApiError::not_found("no resource at this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(axum::middleware::map_response(vary_accept))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -136,6 +149,14 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
                 ]),
         )
         .with_state(state)
+}
+
+async fn vary_accept(mut resp: axum::response::Response) -> axum::response::Response {
+    resp.headers_mut().append(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("accept"),
+    );
+    resp
 }
 
 /// A router serving every endpoint (the local server).
@@ -184,7 +205,14 @@ mod tests {
         }
         let served: BTreeSet<(String, String)> = Endpoint::ALL
             .iter()
-            .map(|e| (e.method().to_string(), e.path().replace("{*key}", "{key}")))
+            .map(|e| {
+                (
+                    e.method().to_string(),
+                    e.path()
+                        .replace("{*key}", "{key}")
+                        .replace("{*path}", "{path}"),
+                )
+            })
             .collect();
         assert_eq!(documented, served);
     }

@@ -2,18 +2,28 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use stratus_core::process::ProcessDescription;
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{QueryPairs, require_json};
-use crate::links::{Base, JSON, link, ogc_rel};
+use crate::extract::QueryPairs;
+use crate::html;
+use crate::links::{Base, HTML, JSON, link, ogc_rel};
+use crate::negotiate::{Format, with_format};
 use crate::state::AppState;
 
 fn process_links(base: &Base, p: &ProcessDescription) -> Vec<Value> {
     let url = base.url(&format!("/processes/{}", p.id));
     vec![
         link(url.clone(), "self", JSON, "process description"),
+        link(
+            with_format(&url, "html"),
+            "alternate",
+            HTML,
+            "process description as HTML",
+        ),
         link(
             format!("{url}/execution"),
             &ogc_rel("execute"),
@@ -34,8 +44,8 @@ pub async fn list_processes(
     State(state): State<AppState>,
     base: Base,
     query: QueryPairs,
-) -> ApiResult<Json<Value>> {
-    require_json(&query)?;
+    format: Format,
+) -> ApiResult<Response> {
     let limit = stratus_core::query::parse_limit(query.one("limit")?)? as usize;
     let offset = match query.one("offset")? {
         None => 0,
@@ -44,6 +54,15 @@ pub async fn list_processes(
         })?,
     };
     let (page, more) = state.service.ports.processes.list(offset, limit).await?;
+    if format.is_html() {
+        let url =
+            |offset: usize| html::page(&base, &format!("/processes?limit={limit}&offset={offset}"));
+        let prev = (offset > 0).then(|| url(offset.saturating_sub(limit)));
+        let next = more.then(|| url(offset + limit));
+        let list: Vec<&ProcessDescription> = page.iter().collect();
+        let body = html::process_list_page(&base, &list, prev, next);
+        return Ok(html::respond(StatusCode::OK, body));
+    }
     let processes: Vec<Value> = page
         .iter()
         .map(|p| {
@@ -53,7 +72,15 @@ pub async fn list_processes(
         })
         .collect();
     let page_url = |offset: usize| base.url(&format!("/processes?limit={limit}&offset={offset}"));
-    let mut links = vec![link(page_url(offset), "self", JSON, "this page")];
+    let mut links = vec![
+        link(page_url(offset), "self", JSON, "this page"),
+        link(
+            with_format(&page_url(offset), "html"),
+            "alternate",
+            HTML,
+            "this page as HTML",
+        ),
+    ];
     if more {
         links.push(link(page_url(offset + limit), "next", JSON, "next page"));
     }
@@ -65,7 +92,7 @@ pub async fn list_processes(
             "previous page",
         ));
     }
-    Ok(Json(json!({"processes": processes, "links": links})))
+    Ok(Json(json!({"processes": processes, "links": links})).into_response())
 }
 
 /// `GET /processes/{processID}`: the full description.
@@ -73,13 +100,22 @@ pub async fn describe_process(
     State(state): State<AppState>,
     Path(id): Path<String>,
     base: Base,
-    query: QueryPairs,
-) -> ApiResult<Json<Value>> {
-    require_json(&query)?;
-    let process = state.service.ports.processes.get(&id).await?;
+    format: Format,
+) -> ApiResult<Response> {
+    let process = state
+        .service
+        .ports
+        .processes
+        .get(&id)
+        .await
+        .map_err(|e| html::for_format(e.into(), format, &base))?;
     let desc = process.description();
+    if format.is_html() {
+        let body = html::process_page(&base, desc, state.config.basemap_url.as_deref());
+        return Ok(html::respond(StatusCode::OK, body));
+    }
     let mut doc = serde_json::to_value(desc)
         .map_err(|e| stratus_core::Error::backend("encode a process description", e))?;
     doc["links"] = Value::Array(process_links(&base, desc));
-    Ok(Json(doc))
+    Ok(Json(doc).into_response())
 }

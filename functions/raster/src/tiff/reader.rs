@@ -218,8 +218,8 @@ impl CogReader {
             return Err(invalid("block offsets do not cover the image"));
         }
 
-        let (epsg, pixel_is_point) = read_geokeys(&s, &ifd).await?;
-        let mut transform = read_transform(&s, &ifd).await?;
+        let (epsg, pixel_is_point) = read_geokeys(s, &ifd).await?;
+        let mut transform = read_transform(s, &ifd).await?;
         if let (Some(t), true) = (transform.as_mut(), pixel_is_point) {
             t.c -= t.a * 0.5 + t.b * 0.5;
             t.f -= t.d * 0.5 + t.e * 0.5;
