@@ -1,17 +1,18 @@
 //! `stratus demo`: the seed notebook's water-bodies session against this server, on the
 //! offline sample scenes, as an HTTP client would run it.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use stratus_core::ports::ObjectStore;
 use stratus_local::samples::Sample;
 
-type AnyResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+use crate::client::{AnyResult, Client, Progress, ProgressMode};
 
-/// Submits water-bodies on the samples, follows the job, prints the results.
+/// Submits water-bodies on the samples, follows the job, prints the results: the same client
+/// code as `stratus run`.
 pub async fn run(base: &str, samples: &[Sample], objects: &dyn ObjectStore) -> AnyResult {
-    let client = reqwest::Client::builder().no_proxy().build()?;
+    let client = Client::new(base)?;
     let Some(first) = samples.first() else {
         return Err("no sample scenes".into());
     };
@@ -22,63 +23,23 @@ pub async fn run(base: &str, samples: &[Sample], objects: &dyn ObjectStore) -> A
             "aoi": first.aoi(),
             "epsg": "EPSG:4326",
             "bands": ["green", "nir"]
-        }
+        },
+        "response": "document"
     });
     println!(
         "\nPOST {base}/processes/water-bodies/execution\n{}",
         serde_json::to_string_pretty(&body)?
     );
     let started = Instant::now();
-    let resp = client
-        .post(format!("{base}/processes/water-bodies/execution"))
-        .header("Prefer", "respond-async;return=representation")
-        .json(&body)
-        .send()
-        .await?;
-    if resp.status() != 201 {
-        return Err(format!(
-            "submission failed: {} {}",
-            resp.status(),
-            resp.text().await?
-        )
-        .into());
-    }
-    let status: Value = resp.json().await?;
-    let job_url = format!(
-        "{base}/jobs/{}",
-        status["jobID"].as_str().unwrap_or_default()
-    );
+    let job_url = client.submit("water-bodies", &body).await?;
     println!("job: {job_url}");
-    let mut last = String::new();
-    let done = loop {
-        let doc: Value = client.get(&job_url).send().await?.json().await?;
-        let line = format!(
-            "status: {} ({}%) {}",
-            doc["status"].as_str().unwrap_or("?"),
-            doc["progress"],
-            doc["message"].as_str().unwrap_or("")
-        );
-        if line != last {
-            println!("{line}");
-            last = line;
-        }
-        if matches!(
-            doc["status"].as_str(),
-            Some("successful" | "failed" | "dismissed")
-        ) {
-            break doc;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let done = client
+        .follow(&job_url, &mut Progress::new(ProgressMode::Plain))
+        .await?;
     if done["status"] != "successful" {
         return Err(format!("the job ended {}: {}", done["status"], done["message"]).into());
     }
-    let results: Value = client
-        .get(format!("{job_url}/results"))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let results = client.results(&job_url).await?;
     println!(
         "finished in {:.1} s; results:",
         started.elapsed().as_secs_f64()
@@ -95,6 +56,9 @@ pub async fn run(base: &str, samples: &[Sample], objects: &dyn ObjectStore) -> A
             item["assets"]["data"]["href"].as_str().unwrap_or("?")
         );
     }
-    println!("\nResults document: {job_url}/results\nStill serving at {base}; Ctrl-C to stop.");
+    println!(
+        "\nResults document: {job_url}/results\nOn a map: {job_url}/results?f=html\n\
+         Still serving at {base} (open it in a browser); Ctrl-C to stop."
+    );
     Ok(())
 }

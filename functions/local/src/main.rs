@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use stratus_local::engine::{LocalConfig, LocalEngine};
 
+mod client;
 mod demo;
 
 /// Stratus: serverless Earth-observation processing, here on one machine.
@@ -34,6 +35,11 @@ enum Command {
         #[arg(long, default_value_t = 2048)]
         size: u32,
     },
+    /// Execute a process on a server (this one by default, or any OGC API - Processes server):
+    /// submit asynchronously, show progress, print the results or save them with --out.
+    Run(RunArgs),
+    /// List the jobs of a server as a table.
+    Jobs(JobsArgs),
 }
 
 /// Where the server listens and keeps its data.
@@ -80,6 +86,48 @@ impl ServerArgs {
     }
 }
 
+/// `stratus run`.
+#[derive(Args)]
+struct RunArgs {
+    /// Process id, e.g. water-bodies.
+    process: String,
+    /// An input as name=value (repeat for each input, and for each value of an array input;
+    /// name=@FILE reads the value from a file; name:=JSON sends JSON as is, e.g. a reference
+    /// {"href": URL}). Values are typed by the process description.
+    #[arg(short, long = "input", value_name = "NAME=VALUE")]
+    inputs: Vec<String>,
+    /// Base URL of the server.
+    #[arg(long, env = "STRATUS_SERVER", default_value = DEFAULT_SERVER)]
+    server: String,
+    /// Save results.json and every file the results link to in this directory instead of
+    /// printing the results.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// How to show progress: a bar on a terminal and plain lines otherwise (auto), or forced.
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: client::ProgressMode,
+}
+
+/// `stratus jobs`.
+#[derive(Args)]
+struct JobsArgs {
+    /// Base URL of the server.
+    #[arg(long, env = "STRATUS_SERVER", default_value = DEFAULT_SERVER)]
+    server: String,
+    /// Only jobs with this status (repeatable).
+    #[arg(long)]
+    status: Vec<String>,
+    /// Only jobs of this process.
+    #[arg(long)]
+    process: Option<String>,
+    /// Most jobs listed.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+}
+
+/// The server `run` and `jobs` talk to by default: `stratus serve` on its default address.
+const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
+
 /// Size of the sample scenes `demo` publishes.
 const DEMO_SCENE_SIZE: u32 = 2048;
 
@@ -98,6 +146,14 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args.config(), args.bind, false).await,
         Command::Demo(args) => serve(args.config(), args.bind, true).await,
         Command::Samples { server, size } => samples(server.config(), size).await,
+        Command::Run(a) => {
+            let out = a.out.as_deref();
+            client::run(&a.server, &a.process, &a.inputs, out, a.progress).await
+        }
+        Command::Jobs(a) => {
+            let process = a.process.as_deref();
+            client::jobs(&a.server, &a.status, process, a.limit).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
