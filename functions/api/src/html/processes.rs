@@ -130,7 +130,7 @@ pub fn process_page(base: &Base, p: &ProcessDescription, basemap: Option<&str>) 
                     (field.render(id, input))
                 }
                 @if map {
-                    div #map.map.small role="region" aria-label="Map: drag with the draw button on to set an area" {}
+                    section #map.map.small aria-label="Map: drag with the draw button on to set an area" {}
                 }
                 div.actions {
                     button type="submit" { "Execute" }

@@ -234,7 +234,7 @@ pub fn results_page(base: &Base, view: &ResultsView, basemap: Option<&str>) -> M
             "."
         }
         @if map {
-            div #map.map role="region" aria-label="Map of the result items: footprints and quicklooks" {}
+            section #map.map aria-label="Map of the result items: footprints and quicklooks" {}
         }
         @for out in &view.outputs {
             @match out {
