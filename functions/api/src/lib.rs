@@ -1,14 +1,18 @@
 //! Stratus HTTP handlers. Each endpoint of OGC API - Processes is an axum [`axum::Router`]
 //! built from an [`AppState`]: the local server merges them all ([`routes::all`]); each AWS
 //! Lambda mounts one ([`routes::ENDPOINTS`]). Handlers only translate HTTP to the domain's
-//! [`stratus_core::service::ProcessesService`] and back.
+//! [`stratus_core::service::ProcessesService`] and back. The ingestion routes of
+//! geocube-ingester are in [`ingest`]; bearer-token authentication covers every route but `/`
+//! when tokens are configured ([`ApiConfig::bearer_tokens`]).
 
 #![warn(missing_docs)]
 
 mod assets;
+mod auth;
 mod error;
 mod extract;
 mod html;
+pub mod ingest;
 mod links;
 mod negotiate;
 mod prefer;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use stratus_core::ports::ObjectStore;
 use stratus_core::service::ProcessesService;
+use stratus_ingest::service::IngestService;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -25,6 +26,9 @@ pub struct ApiConfig {
     /// Tile URL template (`https://.../{z}/{x}/{y}.png`) of a basemap under the maps of the HTML
     /// pages; `None`: no basemap (works offline).
     pub basemap_url: Option<String>,
+    /// Bearer tokens accepted; when not empty every route but `/` needs
+    /// `Authorization: Bearer <token>` (403 otherwise, as geocube-ingester answers).
+    pub bearer_tokens: Vec<String>,
 }
 
 impl Default for ApiConfig {
@@ -36,6 +40,7 @@ impl Default for ApiConfig {
             title: "Stratus".into(),
             redirect_objects: false,
             basemap_url: None,
+            bearer_tokens: Vec::new(),
         }
     }
 }
@@ -47,6 +52,8 @@ pub struct AppState {
     pub service: ProcessesService,
     /// HTTP settings.
     pub config: Arc<ApiConfig>,
+    /// The ingestion operations, where the engine offers them.
+    pub ingest: Option<Arc<IngestService>>,
 }
 
 impl AppState {
@@ -55,7 +62,14 @@ impl AppState {
         AppState {
             service,
             config: Arc::new(config),
+            ingest: None,
         }
+    }
+
+    /// The same state offering the ingestion routes.
+    pub fn with_ingest(mut self, ingest: IngestService) -> Self {
+        self.ingest = Some(Arc::new(ingest));
+        self
     }
 
     /// The object store.

@@ -9,10 +9,16 @@ use stratus_core::Result;
 use stratus_core::ports::{Orchestrator, SystemClock};
 use stratus_core::runner::{JobRunner, Ports};
 use stratus_core::service::ProcessesService;
+use stratus_ingest::runner::IngestRunner;
+use stratus_ingest::service::{IngestPorts, IngestService};
+use stratus_outbound::stac::{CatalogueConfig, StacCatalogue};
 use stratus_outbound::{HttpClient, HttpNotifier, Limits, NetPolicy, UrlFetcher};
 
 use crate::executor::LocalExecutor;
 use crate::fs_store::FsObjectStore;
+use crate::ingest_executor::LocalIngestExecutor;
+use crate::ingest_store::SqliteIngestStore;
+use crate::local_fetcher::LocalFetcher;
 use crate::sqlite::SqliteJobStore;
 
 /// Settings of the local engine.
@@ -32,6 +38,14 @@ pub struct LocalConfig {
     pub file_roots: Vec<PathBuf>,
     /// Basemap tile URL template for the maps of the HTML pages (none: no basemap, offline).
     pub basemap_url: Option<String>,
+    /// Bearer tokens the API requires (none: no authentication).
+    pub bearer_tokens: Vec<String>,
+    /// STAC API providers of the ingestion catalogue.
+    pub catalogues: CatalogueConfig,
+    /// Scene downloads of ingestions run at the same time.
+    pub ingest_downloads: usize,
+    /// Tile tasks of ingestions run at the same time.
+    pub ingest_tiles: usize,
 }
 
 impl LocalConfig {
@@ -53,6 +67,10 @@ impl LocalConfig {
             net_policy: NetPolicy::LOCAL_DEFAULT,
             file_roots: Vec::new(),
             basemap_url: None,
+            bearer_tokens: Vec::new(),
+            catalogues: stratus_outbound::stac::default_config(),
+            ingest_downloads: 4,
+            ingest_tiles: cpus.max(2),
         }
     }
 }
@@ -63,6 +81,15 @@ pub struct LocalEngine {
     pub state: AppState,
     /// The executor (for recovery at start-up).
     pub executor: LocalExecutor,
+    /// The ingestion operations (also in `state`).
+    pub ingest: IngestService,
+    /// The ingestion tasks.
+    pub ingest_runner: IngestRunner,
+    /// The ingestion executor, until [`LocalEngine::start_ingestion`] starts it.
+    pub ingest_executor: LocalIngestExecutor,
+    data_dir: PathBuf,
+    ingest_downloads: usize,
+    ingest_tiles: usize,
 }
 
 impl LocalEngine {
@@ -80,13 +107,14 @@ impl LocalEngine {
         let http = HttpClient::new(config.net_policy, limits);
         let mut file_roots = config.file_roots.clone();
         file_roots.push(config.data_dir.clone());
-        let fetcher = UrlFetcher::new(http.clone(), file_roots, limits.max_document_bytes);
+        let urls = UrlFetcher::new(http.clone(), file_roots, limits.max_document_bytes);
+        let fetcher = LocalFetcher::new(urls, (*objects).clone(), &config.public_url);
         let processes = stratus_processes::builtins();
         let ports = Ports {
             jobs,
             objects,
             processes: Arc::new(processes),
-            notifier: Arc::new(HttpNotifier::new(http, true)),
+            notifier: Arc::new(HttpNotifier::new(http.clone(), true)),
             fetcher: Arc::new(fetcher),
             clock: Arc::new(SystemClock),
         };
@@ -95,6 +123,17 @@ impl LocalEngine {
             config.max_jobs,
         );
         let orchestrator: Arc<dyn Orchestrator> = Arc::new(executor.clone());
+        let (queue, ingest_executor) = crate::ingest_executor::queue();
+        let ingest_store = SqliteIngestStore::open(&config.data_dir.join("ingest.db"))
+            .map_err(|e| stratus_core::Error::backend("open the ingestion database", e))?;
+        let ingest_ports = IngestPorts {
+            store: Arc::new(ingest_store),
+            catalogue: Arc::new(StacCatalogue::new(http, config.catalogues.clone())),
+            dispatcher: Arc::new(queue),
+            core: ports.clone(),
+        };
+        let ingest = IngestService::new(ingest_ports.clone());
+        let ingest_runner = IngestRunner::new(ingest_ports, chrono::Duration::hours(24));
         let service = ProcessesService {
             ports,
             orchestrator,
@@ -103,11 +142,34 @@ impl LocalEngine {
         let api = ApiConfig {
             public_url: Some(config.public_url.clone()),
             basemap_url: config.basemap_url.clone(),
+            bearer_tokens: config.bearer_tokens.clone(),
             ..ApiConfig::default()
         };
         Ok(LocalEngine {
-            state: AppState::new(service, api),
+            state: AppState::new(service, api).with_ingest(ingest.clone()),
             executor,
+            ingest,
+            ingest_runner,
+            ingest_executor,
+            data_dir: config.data_dir.clone(),
+            ingest_downloads: config.ingest_downloads,
+            ingest_tiles: config.ingest_tiles,
         })
+    }
+
+    /// Starts the ingestion executor (one per data directory: it takes a lock), resuming the
+    /// work a previous process left PENDING. Returns how many tasks were resumed.
+    pub async fn start_ingestion(&mut self) -> Result<usize> {
+        self.ingest_executor
+            .lock(&self.data_dir)
+            .map_err(|e| stratus_core::Error::backend("start the ingestion executor", e))?;
+        self.ingest_executor
+            .start(
+                self.ingest_runner.clone(),
+                self.ingest_downloads,
+                self.ingest_tiles,
+            )
+            .await
+            .map_err(|e| stratus_core::Error::backend("start the ingestion executor", e))
     }
 }

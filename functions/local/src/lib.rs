@@ -8,5 +8,8 @@
 pub mod engine;
 pub mod executor;
 pub mod fs_store;
+pub mod ingest_executor;
+pub mod ingest_store;
+pub mod local_fetcher;
 pub mod samples;
 pub mod sqlite;

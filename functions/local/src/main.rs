@@ -9,6 +9,7 @@ use stratus_local::engine::{LocalConfig, LocalEngine};
 
 mod client;
 mod demo;
+mod ingest_cmd;
 
 /// Stratus: serverless Earth-observation processing, here on one machine.
 #[derive(Parser)]
@@ -40,6 +41,10 @@ enum Command {
     Run(RunArgs),
     /// List the jobs of a server as a table.
     Jobs(JobsArgs),
+    /// Ingest an area payload on the local engine (as an uploaded payload or a schedule does
+    /// on AWS): list scenes and tiles, run every download and tile task with a progress bar,
+    /// print the AOI summary.
+    Ingest(IngestArgs),
 }
 
 /// Where the server listens and keeps its data.
@@ -68,6 +73,30 @@ struct ServerArgs {
     /// (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png); none by default (offline).
     #[arg(long, env = "STRATUS_BASEMAP_URL", value_name = "URL")]
     basemap_url: Option<String>,
+    /// A bearer token every route but / then requires (repeatable, or comma-separated in
+    /// STRATUS_TOKENS); none: no authentication.
+    #[arg(
+        long = "token",
+        env = "STRATUS_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    tokens: Vec<String>,
+    /// STAC API providers of the ingestion catalogue: a JSON file, or the JSON itself (default:
+    /// earth-search v1, Copernicus Data Space, Planetary Computer).
+    #[arg(long, env = "STRATUS_CATALOGUES", value_name = "FILE|JSON", value_parser = parse_catalogues)]
+    catalogues: Option<stratus_outbound::stac::CatalogueConfig>,
+}
+
+/// Reads `--catalogues`: inline JSON or a file holding it.
+fn parse_catalogues(s: &str) -> Result<stratus_outbound::stac::CatalogueConfig, String> {
+    let text = if s.trim_start().starts_with('{') {
+        s.to_string()
+    } else {
+        std::fs::read_to_string(s).map_err(|e| format!("cannot read {s}: {e}"))?
+    };
+    stratus_outbound::stac::CatalogueConfig::parse(&text).map_err(|e| e.to_string())
 }
 
 impl ServerArgs {
@@ -82,8 +111,41 @@ impl ServerArgs {
         config.net_policy.allow_private = self.allow_private_network;
         config.file_roots = self.file_roots.clone();
         config.basemap_url = self.basemap_url.clone().filter(|u| !u.is_empty());
+        config.bearer_tokens = self
+            .tokens
+            .iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if let Some(c) = &self.catalogues {
+            config.catalogues = c.clone();
+        }
         config
     }
+}
+
+/// `stratus ingest`.
+#[derive(Args)]
+struct IngestArgs {
+    /// The area payload (JSON; - reads stdin).
+    payload: PathBuf,
+    /// Scenes listed earlier (`/catalog/scenes`), instead of a catalogue search.
+    #[arg(long, value_name = "FILE")]
+    scenes: Option<PathBuf>,
+    /// Tiles listed earlier (`/catalog/tiles`), instead of a catalogue search.
+    #[arg(long, value_name = "FILE", conflicts_with = "scenes")]
+    tiles: Option<PathBuf>,
+    /// Replace the payload's interval by this window ending now (e.g. 24h, 7d).
+    #[arg(long, value_parser = ingest_cmd::parse_window)]
+    window: Option<std::time::Duration>,
+    /// Start the ingestion (stored in the data directory) and return; `stratus serve` runs it.
+    #[arg(long)]
+    no_wait: bool,
+    /// How to show progress: a bar on a terminal and plain lines otherwise (auto), or forced.
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: client::ProgressMode,
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 /// `stratus run`.
@@ -154,6 +216,17 @@ async fn main() -> ExitCode {
             let process = a.process.as_deref();
             client::jobs(&a.server, &a.status, process, a.limit).await
         }
+        Command::Ingest(a) => {
+            let req = ingest_cmd::IngestRequest {
+                payload: &a.payload,
+                scenes: a.scenes.as_deref(),
+                tiles: a.tiles.as_deref(),
+                window: a.window,
+                no_wait: a.no_wait,
+                progress: a.progress,
+            };
+            ingest_cmd::run(a.server.config(), req).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -181,10 +254,14 @@ async fn samples(config: LocalConfig, size: u32) -> AnyResult {
 }
 
 async fn serve(config: LocalConfig, bind: SocketAddr, demo: bool) -> AnyResult {
-    let engine = LocalEngine::open(&config)?;
+    let mut engine = LocalEngine::open(&config)?;
     let resumed = engine.executor.recover().await?;
     if resumed > 0 {
         tracing::info!(resumed, "resumed unfinished jobs");
+    }
+    let resumed = engine.start_ingestion().await?;
+    if resumed > 0 {
+        tracing::info!(resumed, "resumed unfinished ingestion tasks");
     }
     let samples = if demo {
         stratus_local::samples::ensure_samples(&**engine.state.objects(), DEMO_SCENE_SIZE).await?

@@ -255,6 +255,33 @@ impl HttpClient {
         })
     }
 
+    /// POSTs a JSON document and returns the response body (at most
+    /// `Limits::max_document_bytes`) with its media type; any 2xx is success.
+    pub async fn post_json_for(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+    ) -> Result<(Bytes, Option<String>)> {
+        let parsed = self.checked_url(url)?;
+        let resp = self
+            .send_with_retries(&parsed, || {
+                self.client
+                    .post(parsed.clone())
+                    .header(reqwest::header::ACCEPT, "application/geo+json, application/json")
+                    .json(body)
+            })
+            .await?;
+        let media_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((
+            read_limited(resp, &parsed, self.limits.max_document_bytes).await?,
+            media_type,
+        ))
+    }
+
     /// POSTs a JSON document; any 2xx is success.
     pub async fn post_json(&self, url: &str, body: &serde_json::Value) -> Result<()> {
         let parsed = self.checked_url(url)?;

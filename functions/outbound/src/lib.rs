@@ -2,7 +2,8 @@
 //! ranges) and posts callbacks under a [`NetPolicy`] that refuses loopback, private and
 //! link-local addresses (the cloud metadata endpoint above all) unless configured; with
 //! timeouts, retries with backoff, and response size limits. [`HttpNotifier`] implements the
-//! domain's callback port on top of it.
+//! domain's callback port on top of it. [`stac::StacCatalogue`] is the ingestion catalogue on
+//! STAC APIs.
 
 #![warn(missing_docs)]
 
@@ -11,6 +12,7 @@ mod error;
 mod fetcher;
 mod notifier;
 mod policy;
+pub mod stac;
 
 pub use client::{HttpClient, Limits};
 pub use error::{Error, Result};

@@ -137,6 +137,10 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("no resource at this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::map_response(vary_accept))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::require_bearer,
+        ))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -159,10 +163,16 @@ async fn vary_accept(mut resp: axum::response::Response) -> axum::response::Resp
     resp
 }
 
-/// A router serving every endpoint (the local server).
+/// A router serving every endpoint (the local server), the ingestion endpoints included.
 pub fn all(state: AppState) -> Router {
     let router = Endpoint::ALL.iter().fold(Router::new(), |r, e| e.mount(r));
-    finish(router, state)
+    finish(crate::ingest::mount_all(router), state)
+}
+
+/// A router serving the ingestion endpoints of one Lambda function
+/// (see [`crate::ingest::FUNCTIONS`]).
+pub fn ingest_function(function: &str, state: AppState) -> Router {
+    finish(crate::ingest::mount_function(Router::new(), function), state)
 }
 
 /// A router serving one endpoint (one Lambda function).
@@ -174,6 +184,8 @@ pub fn single(endpoint: Endpoint, state: AppState) -> Router {
 /// path an endpoint serves with another method, 404 for any other path; no handler runs.
 pub fn unmatched(state: AppState) -> Router {
     let mut paths: Vec<&str> = Endpoint::ALL.iter().map(|e| e.path()).collect();
+    paths.extend(crate::ingest::IngestEndpoint::ALL.iter().map(|e| e.path()));
+    paths.push("/aoi");
     paths.sort_unstable();
     paths.dedup();
     let router = paths.into_iter().fold(Router::new(), |r, path| {
