@@ -18,7 +18,7 @@ mkdir -p "$OUT"
 
 cargo build --quiet -p stratus-aws --bins
 cargo build --quiet -p stratus-tests --tests
-.venv-aws/bin/python tests/aws/build_template.py infra/template.yaml "$OUT/lambda" target/debug
+.venv-aws/bin/python tests/aws/build_template.py infra/template.yaml "$OUT/lambda" "${CARGO_TARGET_DIR:-target}/debug"
 echo "bootstraps (debug, stripped): $(du -sh "$OUT/lambda" | cut -f1) for $(ls -d "$OUT"/lambda/*/ | wc -l) functions"
 
 start_ministack "$OUT/ministack-e2e.log"
