@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The AWS engine end to end: builds the Lambda bootstraps (x86_64, the host's), deploys
 # infra/template.yaml with `sam deploy` into MiniStack, and runs the engine-neutral OGC API
-# suite (tests/ogc_api.rs) through an API Gateway stand-in (tests/aws/apigw_shim.py) that
+# suites (tests/ogc_api.rs; Part 2 deploy/replace/undeploy/package, tests/deploy.rs) through an
+# API Gateway stand-in (tests/aws/apigw_shim.py) that
 # invokes the deployed functions with API Gateway v2 events. The real state machine runs the
 # real Rust task functions; job records live in DynamoDB, outputs in S3. Then the AWS-only
 # scenarios (tests/aws_engine.rs) and the measured cold-start init time of one function.
@@ -37,6 +38,7 @@ start_shim "$STACK" "$OUT/shim.log"
 export STRATUS_E2E_URL=$SHIM_URL STRATUS_E2E_RESET_URL=$SHIM_URL/_shim/reset
 export STRATUS_E2E_ITEM_TIMEOUT=$ITEM_TIMEOUT
 cargo test --quiet -p stratus-tests --test ogc_api -- --test-threads=1
+cargo test --quiet -p stratus-tests --test deploy -- --test-threads=1
 cargo test --quiet -p stratus-tests --test aws_engine -- --ignored --test-threads=1
 echo "functions invoked through the shim: $(grep -c ' -> ' "$OUT/shim.log")"
 

@@ -75,7 +75,13 @@ impl LocalServer {
             .append(true)
             .open(data_dir.join("server.log"))
             .expect("log file");
-        let child = Command::new(stratus_bin())
+        let mut cmd = Command::new(stratus_bin());
+        // Deployed CWL packages run on the project venv's cwltool (the tools stage installs it).
+        let venv_cwltool = workspace().join(".venv/bin/cwltool");
+        if std::env::var_os("STRATUS_CWLTOOL").is_none() && venv_cwltool.exists() {
+            cmd.env("STRATUS_CWLTOOL", venv_cwltool);
+        }
+        let child = cmd
             .arg("serve")
             .arg("--bind")
             .arg(format!("127.0.0.1:{port}"))
@@ -218,6 +224,26 @@ impl Stratus {
             req = req.header("Prefer", p);
         }
         req.send().await.expect("POST execution")
+    }
+
+    /// Deploys a package (`POST /processes`, `?w=` when `workflow` is given).
+    pub async fn deploy(
+        &self,
+        body: impl Into<reqwest::Body>,
+        content_type: &str,
+        workflow: Option<&str>,
+    ) -> reqwest::Response {
+        let url = match workflow {
+            Some(w) => self.at(&format!("/processes?w={w}")),
+            None => self.at("/processes"),
+        };
+        self.http
+            .post(url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST /processes")
     }
 
     /// Submits an async job and returns its id.

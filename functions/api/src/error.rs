@@ -168,6 +168,31 @@ impl From<Error> for ApiError {
             Error::Conflict { .. } | Error::AlreadyExists(_) => {
                 Self::new(S::CONFLICT, "Conflict", "Conflict", detail)
             }
+            Error::DuplicatedProcess(_) => Self::new(
+                S::CONFLICT,
+                format!("{E2}duplicated-process"),
+                "Duplicated process",
+                detail,
+            ),
+            Error::ImmutableProcess(_) => Self::new(
+                S::FORBIDDEN,
+                format!("{E2}immutable-process"),
+                "Immutable process",
+                detail,
+            ),
+            Error::InvalidPackage(_) => Self::bad_request(detail),
+            Error::WorkflowNotFound(_) => Self::new(
+                S::BAD_REQUEST,
+                format!("{E2}workflow-not-found"),
+                "Workflow not found",
+                detail,
+            ),
+            Error::NotSupported(_) => Self::new(
+                S::NOT_IMPLEMENTED,
+                "NotImplemented",
+                "Not implemented",
+                detail,
+            ),
             Error::NoSuchObject(_) => Self::not_found(detail),
             Error::TooLarge { .. } => Self::new(
                 S::PAYLOAD_TOO_LARGE,

@@ -5,6 +5,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde_json::Value;
 use stratus_core::execute::Preferences;
+use stratus_core::package::{PackageBody, PackageFormat};
 
 use crate::error::ApiError;
 use crate::links::Base;
@@ -49,6 +50,61 @@ impl FromRequest<AppState> for JsonBody {
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
+    }
+}
+
+/// A deployment body (OGC API - Processes Part 2): a CWL document or an application package,
+/// by its `Content-Type` (415 `unsupported-media-type` for any other; `application/json` is
+/// read as an application package), size-limited like every body.
+pub struct PackageRequest(pub PackageBody);
+
+impl FromRequest<AppState> for PackageRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.config.max_body_bytes;
+        let ct = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let format = match PackageFormat::from_media_type(&essence) {
+            Some(f) => f,
+            None if essence == "application/json" => PackageFormat::AppPackage,
+            None => {
+                let offered: Vec<&str> =
+                    PackageFormat::ALL.iter().map(|f| f.media_type()).collect();
+                return Err(ApiError::unsupported_media_type(format!(
+                    "a package must be sent as {}, not '{essence}'",
+                    offered.join(", ")
+                )));
+            }
+        };
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|e| {
+                let too_large = std::error::Error::source(&e)
+                    .is_some_and(|s| s.to_string().contains("length limit"))
+                    || e.to_string().contains("length limit");
+                if too_large {
+                    ApiError::too_large(limit)
+                } else {
+                    ApiError::bad_request(format!("could not read the request body: {e}"))
+                }
+            })?;
+        if bytes.is_empty() {
+            return Err(ApiError::bad_request(
+                "the request body is empty; send a package",
+            ));
+        }
+        Ok(PackageRequest(PackageBody { format, bytes }))
     }
 }
 

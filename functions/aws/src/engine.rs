@@ -7,14 +7,17 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use stratus_api::{ApiConfig, AppState};
-use stratus_core::ports::{Orchestrator, SystemClock};
+use stratus_core::deploy::Registry;
+use stratus_core::ports::{Clock, CwlRun, CwlRunner, Orchestrator, SystemClock};
+use stratus_core::process::{ProcessError, RunContext};
+use stratus_core::results::Outputs;
 use stratus_core::runner::{JobRunner, Ports};
 use stratus_core::service::ProcessesService;
 use stratus_outbound::{HttpClient, HttpNotifier, Limits, UrlFetcher};
 use stratus_processes::{BuiltinRegistry, Echo};
 
 use crate::config::AwsConfig;
-use crate::dynamo::DynamoJobStore;
+use crate::dynamo::{DynamoJobStore, DynamoProcessStore};
 use crate::error::Result;
 use crate::fetcher::AwsFetcher;
 use crate::s3::S3ObjectStore;
@@ -34,6 +37,21 @@ pub fn init_tracing() {
     lambda_runtime::tracing::init_default_subscriber();
 }
 
+/// The CWL runner of the Lambda functions: deployed packages never run in a Lambda function
+/// but in the job state machine's container task (`RunCwl`, an ECS Fargate task running the
+/// `cwl-task` binary with cwltool), so reaching this is a wiring error.
+struct CwlInContainerOnly;
+
+#[async_trait::async_trait]
+impl CwlRunner for CwlInContainerOnly {
+    async fn run(&self, run: CwlRun<'_>, _ctx: &RunContext) -> Result<Outputs, ProcessError> {
+        Err(ProcessError::internal(format!(
+            "process '{}' is a CWL package: it runs in the CWL container task, not in a Lambda function",
+            run.process.id
+        )))
+    }
+}
+
 /// The AWS engine's ports over SDK clients built once.
 #[derive(Clone)]
 pub struct AwsEngine {
@@ -41,6 +59,8 @@ pub struct AwsEngine {
     pub config: AwsConfig,
     /// The ports.
     pub ports: Ports,
+    /// Deployed processes (the `processes` partition of the jobs table).
+    pub process_store: Arc<DynamoProcessStore>,
     orchestrator: Arc<SfnOrchestrator>,
 }
 
@@ -53,12 +73,22 @@ impl AwsEngine {
         Ok(Self::new(config, &sdk))
     }
 
-    /// Builds the clients and ports from a configuration.
+    /// Builds the clients and ports from a configuration (for Lambda functions).
     pub fn new(config: AwsConfig, sdk: &SdkConfig) -> Self {
+        Self::with_cwl_runner(config, sdk, Arc::new(CwlInContainerOnly))
+    }
+
+    /// Builds the clients and ports with the CWL engine that runs deployed packages (the
+    /// container task of the CWL path of the state machine).
+    pub fn with_cwl_runner(config: AwsConfig, sdk: &SdkConfig, cwl: Arc<dyn CwlRunner>) -> Self {
         let region = sdk
             .region()
             .map_or_else(|| "us-east-1".to_string(), ToString::to_string);
         let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+        let process_store = Arc::new(DynamoProcessStore::new(
+            dynamo.clone(),
+            config.jobs_table.clone(),
+        ));
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(sdk)
                 .force_path_style(config.endpoint_url.is_some())
@@ -80,13 +110,21 @@ impl AwsEngine {
         let limits = Limits::default();
         let http = HttpClient::new(config.net_policy, limits);
         let urls = UrlFetcher::new(http.clone(), Vec::new(), limits.max_document_bytes);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let processes = Registry::new(
+            Arc::new(builtin_processes()),
+            process_store.clone(),
+            objects.clone(),
+            cwl,
+            clock.clone(),
+        );
         let ports = Ports {
             jobs: jobs.clone(),
             objects,
-            processes: Arc::new(builtin_processes()),
+            processes: Arc::new(processes),
             notifier: Arc::new(HttpNotifier::new(http, false)),
             fetcher: Arc::new(AwsFetcher::new(urls, s3, limits.max_document_bytes)),
-            clock: Arc::new(SystemClock),
+            clock,
         };
         let orchestrator = Arc::new(SfnOrchestrator::new(
             sfn,
@@ -96,6 +134,7 @@ impl AwsEngine {
         AwsEngine {
             config,
             ports,
+            process_store,
             orchestrator,
         }
     }

@@ -30,6 +30,18 @@ pub struct JobRef {
     pub job_id: String,
 }
 
+/// Where a job's work runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// Work items, each in a run-item function (built-in processes).
+    #[default]
+    Items,
+    /// The CWL engine in an ECS task (deployed packages: every deployed process is mutable,
+    /// every built-in is not).
+    Cwl,
+}
+
 /// What `prepare` tells the state machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,6 +52,10 @@ pub struct PrepareOutput {
     pub run: bool,
     /// Number of planned items.
     pub items: u32,
+    /// Where the items run: `items` (the Distributed Map of run-item functions) or `cwl`
+    /// (a deployed CWL package: the CWL engine's container task).
+    #[serde(default)]
+    pub engine: Engine,
     /// Key of the plan in the bucket: the Distributed Map's `ItemReader` manifest.
     pub manifest: String,
 }
@@ -168,12 +184,50 @@ pub async fn prepare(runner: &JobRunner, input: JobRef) -> Result<PrepareOutput>
         Prepared::Run(items) => (true, u32::try_from(items.len()).unwrap_or(u32::MAX)),
         Prepared::Skip(_) => (false, 0),
     };
+    let engine = if run {
+        let job = runner.ports().jobs.get(&id).await?;
+        let process = runner.ports().processes.get(&job.process_id).await?;
+        if process.description().mutable {
+            Engine::Cwl
+        } else {
+            Engine::Items
+        }
+    } else {
+        Engine::Items
+    };
     Ok(PrepareOutput {
         manifest: keys::plan(&id),
         job_id: id.to_string(),
         run,
         items,
+        engine,
     })
+}
+
+/// Runs a deployed CWL package's job (its one work item) in the CWL container task; a failure
+/// fails the job with the engine's message before it is returned.
+pub async fn run_cwl(runner: &JobRunner, input: JobRef) -> Result<RunItemOutput> {
+    let id = parse_id(&input.job_id)?;
+    let item = stratus_core::process::WorkItem {
+        index: 0,
+        payload: Value::Null,
+    };
+    match runner.run_item(&id, &item).await {
+        Ok(ItemOutcome::Done) => Ok(RunItemOutput {
+            job_id: id.to_string(),
+            done: 1,
+            skipped: 0,
+        }),
+        Ok(ItemOutcome::Skipped(_)) => Ok(RunItemOutput {
+            job_id: id.to_string(),
+            done: 0,
+            skipped: 1,
+        }),
+        Err(e) => {
+            runner.finalize(&id, Some(e.clone())).await?;
+            Err(Error::ItemFailed(e))
+        }
+    }
 }
 
 /// Runs the work items of an input (one, or an `ItemBatcher` batch), stopping at the first

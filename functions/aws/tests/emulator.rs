@@ -123,6 +123,13 @@ async fn dynamodb_job_store_contract() {
 
 #[tokio::test]
 #[ignore = "needs an AWS emulator at AWS_ENDPOINT_URL (tests/stages/aws-emulator.sh)"]
+async fn dynamodb_process_store_contract() {
+    let stack = Stack::new(None).await;
+    contract::process_store(&*stack.engine.process_store).await;
+}
+
+#[tokio::test]
+#[ignore = "needs an AWS emulator at AWS_ENDPOINT_URL (tests/stages/aws-emulator.sh)"]
 async fn dynamodb_job_list_over_thousands_of_jobs() {
     let stack = Stack::new(None).await;
     let n = std::env::var("STRATUS_LISTING_JOBS")
@@ -628,6 +635,14 @@ async fn every_sample_event_runs_through_its_function() {
         (Some(Endpoint::GetObject), "get-object.json", 302),
         (Some(Endpoint::StaticAsset), "static-asset.json", 200),
         (Some(Endpoint::DismissJob), "dismiss-job.json", 200),
+        (Some(Endpoint::DeployProcess), "deploy-process.json", 201),
+        (Some(Endpoint::GetPackage), "get-package.json", 200),
+        (Some(Endpoint::ReplaceProcess), "replace-process.json", 204),
+        (
+            Some(Endpoint::UndeployProcess),
+            "undeploy-process.json",
+            204,
+        ),
         (None, "unmatched-route.json", 405),
     ];
     for (endpoint, file, status) in expected {

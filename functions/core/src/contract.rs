@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::error::Error;
 use crate::execute::Delivery;
 use crate::job::{FailureKind, Job, JobId, JobPatch, JobStatus};
-use crate::ports::{JobStore, ObjectStore};
+use crate::package::PackageFormat;
+use crate::ports::{JobStore, ObjectStore, ProcessRecord, ProcessStore};
+use crate::process::ProcessDescription;
 use crate::query::{JobQuery, PageToken, TimeRange};
 
 fn t0() -> DateTime<Utc> {
@@ -329,4 +331,107 @@ pub async fn object_store(store: &dyn ObjectStore) {
             .expect("again"),
         0
     );
+}
+
+fn record(id: &str, title: &str, at: DateTime<Utc>) -> ProcessRecord {
+    ProcessRecord {
+        description: ProcessDescription {
+            id: id.into(),
+            version: "1.0.0".into(),
+            title: Some(title.into()),
+            description: None,
+            keywords: vec!["k".into()],
+            job_control_options: vec![crate::process::JobControl::AsyncExecute],
+            output_transmission: vec![crate::process::TransmissionMode::Value],
+            inputs: Default::default(),
+            outputs: Default::default(),
+            mutable: true,
+        },
+        format: PackageFormat::CwlYaml,
+        workflow: "main".into(),
+        revision: JobId::new_v7().to_string(),
+        deployed: at,
+        updated: at,
+    }
+}
+
+/// Deployed-process records: conditional insert, replace and delete, and paging by id. Other
+/// records may exist in the store (a shared emulator table); only this suite's are checked.
+pub async fn process_store(store: &dyn ProcessStore) {
+    let run = JobId::new_v7().to_string();
+    let id = |i: u32| format!("contract-{run}-{i:02}");
+    let first = record(&id(0), "first", t0());
+    store.insert(&first).await.expect("insert");
+    assert_eq!(
+        store.get(&id(0)).await.expect("get"),
+        first,
+        "a record reads back as written"
+    );
+    let mut dup = record(&id(0), "duplicate", t0());
+    dup.format = PackageFormat::CwlJson;
+    assert!(
+        matches!(store.insert(&dup).await, Err(Error::AlreadyExists(_))),
+        "a second insert of the same id must fail with AlreadyExists"
+    );
+    assert_eq!(
+        store.get(&id(0)).await.expect("get"),
+        first,
+        "a failed insert changes nothing"
+    );
+    assert!(matches!(
+        store.get(&id(99)).await,
+        Err(Error::NoSuchProcess(_))
+    ));
+
+    let mut second = record(&id(0), "second", t0());
+    second.updated = t0() + Duration::seconds(5);
+    let previous = store.replace(&second).await.expect("replace");
+    assert_eq!(previous, first, "replace returns the previous record");
+    assert_eq!(store.get(&id(0)).await.expect("get"), second);
+    assert!(matches!(
+        store.replace(&record(&id(98), "x", t0())).await,
+        Err(Error::NoSuchProcess(_))
+    ));
+
+    // Inserted out of order; listed by id.
+    for i in [7, 3, 1, 5, 2, 6, 4] {
+        store
+            .insert(&record(&id(i), &format!("p{i}"), t0()))
+            .await
+            .expect("insert");
+    }
+    let mut listed = Vec::new();
+    let mut offset = 0;
+    let mut pages = 0;
+    loop {
+        let (page, more) = store.list(offset, 3).await.expect("list");
+        assert!(page.len() <= 3, "never more than limit");
+        offset += page.len();
+        listed.extend(page.into_iter().map(|r| r.description.id));
+        pages += 1;
+        assert!(pages < 10_000, "paging must terminate");
+        if !more {
+            break;
+        }
+    }
+    let mine: Vec<String> = listed
+        .into_iter()
+        .filter(|i| i.starts_with(&format!("contract-{run}-")))
+        .collect();
+    let want: Vec<String> = (0..8).map(id).collect();
+    assert_eq!(mine, want, "records are listed by id, each once");
+
+    let removed = store.delete(&id(3)).await.expect("delete");
+    assert_eq!(removed.description.title.as_deref(), Some("p3"));
+    assert!(matches!(
+        store.get(&id(3)).await,
+        Err(Error::NoSuchProcess(_))
+    ));
+    assert!(matches!(
+        store.delete(&id(3)).await,
+        Err(Error::NoSuchProcess(_))
+    ));
+    for i in [0, 1, 2, 4, 5, 6, 7] {
+        store.delete(&id(i)).await.expect("clean up");
+    }
 }

@@ -59,6 +59,21 @@ pub enum Error {
     /// A create found an existing record with the same key.
     #[error("'{0}' already exists")]
     AlreadyExists(String),
+    /// A deployment names a process id a deployed process already has (Part 2).
+    #[error("a process with id '{0}' is already deployed; replace it with PUT /processes/{0}")]
+    DuplicatedProcess(String),
+    /// A deployment, replacement or undeployment names a built-in process (Part 2).
+    #[error("process '{0}' is built in: it cannot be deployed over, replaced or undeployed")]
+    ImmutableProcess(String),
+    /// An application package is invalid; the message names the problem.
+    #[error("invalid application package: {0}")]
+    InvalidPackage(String),
+    /// The `w` parameter of a deployment names no Workflow of the package (Part 2).
+    #[error("{0}")]
+    WorkflowNotFound(String),
+    /// This engine or registry does not offer the operation.
+    #[error("{0}")]
+    NotSupported(String),
     /// An object is missing from the object store.
     #[error("object '{0}' does not exist")]
     NoSuchObject(String),

@@ -6,6 +6,8 @@
 //! jobs/{jobID}/items/{n}.json        result of work item n
 //! jobs/{jobID}/results.json          the job's outputs
 //! results/{jobID}/...                files the process publishes (e.g. {itemID}/otsu.tif)
+//! processes/{id}/{revision}/package  a deployed package as received (Part 2)
+//! processes/{id}/{revision}/cwl.json its CWL as JSON, what the CWL engine runs
 //! ```
 
 use crate::job::JobId;
@@ -38,4 +40,24 @@ pub fn job_prefix(id: &JobId) -> String {
 /// Prefix of the files a job publishes.
 pub fn outputs_prefix(id: &JobId) -> String {
     format!("results/{id}/")
+}
+
+/// Prefix of a deployed process's package objects (every revision).
+pub fn process_prefix(id: &str) -> String {
+    format!("processes/{id}/")
+}
+
+/// Prefix of one revision of a deployed process's package objects.
+pub fn package_prefix(id: &str, revision: &str) -> String {
+    format!("processes/{id}/{revision}/")
+}
+
+/// Key of a deployed package as received.
+pub fn package(id: &str, revision: &str) -> String {
+    format!("processes/{id}/{revision}/package")
+}
+
+/// Key of a deployed package's CWL as JSON.
+pub fn package_cwl(id: &str, revision: &str) -> String {
+    format!("processes/{id}/{revision}/cwl.json")
 }

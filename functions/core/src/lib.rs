@@ -3,11 +3,14 @@
 
 #![warn(missing_docs)]
 
+pub mod cwl;
+pub mod deploy;
 pub mod documents;
 pub mod error;
 pub mod execute;
 pub mod job;
 pub mod keys;
+pub mod package;
 pub mod ports;
 pub mod process;
 pub mod query;

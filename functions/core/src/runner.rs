@@ -82,6 +82,8 @@ impl JobRunner {
             job_id: id.clone(),
             objects: self.ports.objects.clone(),
             fetcher: self.ports.fetcher.clone(),
+            jobs: self.ports.jobs.clone(),
+            clock: self.ports.clock.clone(),
         }
     }
 
@@ -344,6 +346,9 @@ impl JobRunner {
             let Some(desc) = process.description().inputs.get(name) else {
                 continue;
             };
+            if !process.resolves_references(name) {
+                continue;
+            }
             let slots: Vec<&mut Value> = match value {
                 Value::Array(values) => values.iter_mut().collect(),
                 single => vec![single],

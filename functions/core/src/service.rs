@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 use crate::execute::{ExecutionMode, Preferences, negotiate_mode, validate_request};
 use crate::job::{FailureKind, Job, JobId, JobStatus};
 use crate::keys;
-use crate::ports::{Orchestrator, get_json, put_json};
+use crate::package::{self, PackageBody};
+use crate::ports::{Orchestrator, StoredPackage, get_json, put_json};
+use crate::process::ProcessDescription;
 use crate::query::{JobPage, JobQuery};
 use crate::results::Outputs;
 use crate::runner::Ports;
@@ -170,6 +172,50 @@ impl ProcessesService {
             .delete_prefix(&keys::job_prefix(id))
             .await?;
         Ok(())
+    }
+
+    /// Deploys an application package (OGC API - Processes Part 2, `POST /processes`);
+    /// `workflow` is the `w` parameter. Returns the new process's description.
+    pub async fn deploy(
+        &self,
+        body: PackageBody,
+        workflow: Option<&str>,
+    ) -> Result<ProcessDescription> {
+        let deployment = package::parse(body, workflow, None, &*self.ports.fetcher).await?;
+        self.ports.processes.deploy(deployment).await
+    }
+
+    /// Replaces a deployed process's package (`PUT /processes/{id}`); the id stays.
+    pub async fn replace(
+        &self,
+        id: &str,
+        body: PackageBody,
+        workflow: Option<&str>,
+    ) -> Result<ProcessDescription> {
+        self.mutable(id).await?;
+        let deployment = package::parse(body, workflow, Some(id), &*self.ports.fetcher).await?;
+        self.ports.processes.replace(id, deployment).await
+    }
+
+    /// Undeploys a deployed process (`DELETE /processes/{id}`).
+    pub async fn undeploy(&self, id: &str) -> Result<()> {
+        self.mutable(id).await?;
+        self.ports.processes.undeploy(id).await
+    }
+
+    /// The package a process was deployed with (`GET /processes/{id}/package`).
+    pub async fn package(&self, id: &str) -> Result<StoredPackage> {
+        self.ports.processes.package(id).await
+    }
+
+    /// `NoSuchProcess` for an unknown id, `ImmutableProcess` for a built-in.
+    async fn mutable(&self, id: &str) -> Result<()> {
+        let process = self.ports.processes.get(id).await?;
+        if process.description().mutable {
+            Ok(())
+        } else {
+            Err(Error::ImmutableProcess(id.to_string()))
+        }
     }
 
     /// The current time of this engine.

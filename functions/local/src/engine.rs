@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use stratus_api::{ApiConfig, AppState};
 use stratus_core::Result;
-use stratus_core::ports::{Orchestrator, SystemClock};
+use stratus_core::deploy::Registry;
+use stratus_core::ports::{Clock, Orchestrator, SystemClock};
 use stratus_core::runner::{JobRunner, Ports};
 use stratus_core::service::ProcessesService;
 use stratus_ingest::runner::IngestRunner;
@@ -20,6 +21,7 @@ use crate::ingest_executor::LocalIngestExecutor;
 use crate::ingest_store::SqliteIngestStore;
 use crate::local_fetcher::LocalFetcher;
 use crate::sqlite::SqliteJobStore;
+use stratus_cwl::{Containers, CwltoolConfig, CwltoolRunner};
 
 /// Settings of the local engine.
 #[derive(Debug, Clone)]
@@ -46,6 +48,10 @@ pub struct LocalConfig {
     pub ingest_downloads: usize,
     /// Tile tasks of ingestions run at the same time.
     pub ingest_tiles: usize,
+    /// The CWL engine deployed packages run on (`cwltool`).
+    pub cwltool: PathBuf,
+    /// Whether cwltool may use a container runtime.
+    pub cwl_containers: Containers,
 }
 
 impl LocalConfig {
@@ -71,6 +77,8 @@ impl LocalConfig {
             catalogues: stratus_outbound::stac::default_config(),
             ingest_downloads: 4,
             ingest_tiles: cpus.max(2),
+            cwltool: PathBuf::from("cwltool"),
+            cwl_containers: Containers::Auto,
         }
     }
 }
@@ -109,14 +117,26 @@ impl LocalEngine {
         file_roots.push(config.data_dir.clone());
         let urls = UrlFetcher::new(http.clone(), file_roots, limits.max_document_bytes);
         let fetcher = LocalFetcher::new(urls, (*objects).clone(), &config.public_url);
-        let processes = stratus_processes::builtins();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let runner = CwltoolRunner::new(CwltoolConfig {
+            program: config.cwltool.clone(),
+            work_dir: config.data_dir.join("work"),
+            containers: config.cwl_containers,
+        });
+        let processes = Registry::new(
+            Arc::new(stratus_processes::builtins()),
+            Arc::new(jobs.processes()),
+            objects.clone(),
+            Arc::new(runner),
+            clock.clone(),
+        );
         let ports = Ports {
             jobs,
             objects,
             processes: Arc::new(processes),
             notifier: Arc::new(HttpNotifier::new(http.clone(), true)),
             fetcher: Arc::new(fetcher),
-            clock: Arc::new(SystemClock),
+            clock,
         };
         let executor = LocalExecutor::new(
             JobRunner::new(ports.clone(), config.item_concurrency),

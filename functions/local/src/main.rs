@@ -87,6 +87,13 @@ struct ServerArgs {
     /// earth-search v1, Copernicus Data Space, Planetary Computer).
     #[arg(long, env = "STRATUS_CATALOGUES", value_name = "FILE|JSON", value_parser = parse_catalogues)]
     catalogues: Option<stratus_outbound::stac::CatalogueConfig>,
+    /// The CWL engine that runs deployed application packages.
+    #[arg(long, default_value = "cwltool", env = "STRATUS_CWLTOOL")]
+    cwltool: PathBuf,
+    /// Never run CWL tools in containers (default: Docker or Podman when one answers, else
+    /// `--no-container`).
+    #[arg(long, env = "STRATUS_CWL_NO_CONTAINER")]
+    cwl_no_container: bool,
 }
 
 /// Reads `--catalogues`: inline JSON or a file holding it.
@@ -119,6 +126,10 @@ impl ServerArgs {
             .collect();
         if let Some(c) = &self.catalogues {
             config.catalogues = c.clone();
+        }
+        config.cwltool = self.cwltool.clone();
+        if self.cwl_no_container {
+            config.cwl_containers = stratus_cwl::Containers::Never;
         }
         config
     }

@@ -13,11 +13,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use stratus_core::job::{FailureKind, Job, JobId, JobKind, JobPatch, JobStatus};
-use stratus_core::ports::{ItemProgress, JobStore};
+use stratus_core::ports::{ItemProgress, JobStore, ProcessRecord, ProcessStore};
 use stratus_core::query::{Direction, JobPage, JobQuery};
 use stratus_core::{Error, Result};
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATION_1: &str = "
 CREATE TABLE IF NOT EXISTS jobs (
@@ -47,6 +47,14 @@ CREATE TABLE IF NOT EXISTS job_items (
     idx INTEGER NOT NULL,
     PRIMARY KEY (job_id, idx)
 ) STRICT, WITHOUT ROWID;
+";
+
+/// Deployed processes (OGC API - Processes Part 2): one row per process, the record as JSON.
+const MIGRATION_2: &str = "
+CREATE TABLE IF NOT EXISTS processes (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL
+) STRICT;
 ";
 
 const COLUMNS: &str = "id, kind, process_id, status, message, created, started, finished, updated, \
@@ -98,9 +106,16 @@ impl SqliteJobStore {
         if version < 1 {
             writer
                 .execute_batch(&format!(
-                    "BEGIN; {MIGRATION_1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                    "BEGIN; {MIGRATION_1} PRAGMA user_version = 1; COMMIT;"
                 ))
                 .map_err(db_err("create the job tables"))?;
+        }
+        if version < 2 {
+            writer
+                .execute_batch(&format!(
+                    "BEGIN; {MIGRATION_2} PRAGMA user_version = 2; COMMIT;"
+                ))
+                .map_err(db_err("create the process table"))?;
         }
         let readers = (0..4)
             .map(|_| open_connection(path).map(Mutex::new))
@@ -373,6 +388,131 @@ impl JobStore for SqliteJobStore {
     }
 }
 
+fn record_from_json(id: &str, json: &str) -> Result<ProcessRecord> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::backend(format!("decode the record of process {id}"), e))
+}
+
+fn get_record(conn: &Connection, id: &str) -> Result<Option<ProcessRecord>> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT record FROM processes WHERE id = ?1")
+        .and_then(|mut st| st.query_row([id], |r| r.get(0)).optional())
+        .map_err(db_err("read a process"))?;
+    json.map(|j| record_from_json(id, &j)).transpose()
+}
+
+/// Deployed processes in the `processes` table (schema version 2) of the job database, keyed
+/// by id. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteProcessStore {
+    db: SqliteJobStore,
+}
+
+impl SqliteJobStore {
+    /// The store of deployed processes in the same database.
+    pub fn processes(&self) -> SqliteProcessStore {
+        SqliteProcessStore { db: self.clone() }
+    }
+}
+
+#[async_trait]
+impl ProcessStore for SqliteProcessStore {
+    async fn insert(&self, record: &ProcessRecord) -> Result<()> {
+        let id = record.id().to_string();
+        let json = to_json(record)?;
+        self.db
+            .write(move |conn| {
+                let inserted = conn
+                    .execute(
+                        "INSERT OR IGNORE INTO processes (id, record) VALUES (?1, ?2)",
+                        params![id, json],
+                    )
+                    .map_err(db_err("deploy a process"))?;
+                if inserted == 0 {
+                    return Err(Error::AlreadyExists(format!("process {id}")));
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get(&self, id: &str) -> Result<ProcessRecord> {
+        let id = id.to_string();
+        self.db
+            .read(move |conn| get_record(conn, &id)?.ok_or(Error::NoSuchProcess(id)))
+            .await
+    }
+
+    async fn replace(&self, record: &ProcessRecord) -> Result<ProcessRecord> {
+        let id = record.id().to_string();
+        let json = to_json(record)?;
+        self.db
+            .write(move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(db_err("replace a process"))?;
+                let previous =
+                    get_record(&tx, &id)?.ok_or_else(|| Error::NoSuchProcess(id.clone()))?;
+                tx.execute(
+                    "UPDATE processes SET record = ?2 WHERE id = ?1",
+                    params![id, json],
+                )
+                .map_err(db_err("replace a process"))?;
+                tx.commit().map_err(db_err("replace a process"))?;
+                Ok(previous)
+            })
+            .await
+    }
+
+    async fn delete(&self, id: &str) -> Result<ProcessRecord> {
+        let id = id.to_string();
+        self.db
+            .write(move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(db_err("undeploy a process"))?;
+                let previous =
+                    get_record(&tx, &id)?.ok_or_else(|| Error::NoSuchProcess(id.clone()))?;
+                tx.execute("DELETE FROM processes WHERE id = ?1", [&id])
+                    .map_err(db_err("undeploy a process"))?;
+                tx.commit().map_err(db_err("undeploy a process"))?;
+                Ok(previous)
+            })
+            .await
+    }
+
+    async fn list(&self, offset: usize, limit: usize) -> Result<(Vec<ProcessRecord>, bool)> {
+        let (offset, limit) = (
+            i64::try_from(offset).unwrap_or(i64::MAX),
+            i64::try_from(limit).unwrap_or(i64::MAX - 1),
+        );
+        let rows = self
+            .db
+            .read(move |conn| {
+                let mut st = conn
+                    .prepare_cached(
+                        "SELECT id, record FROM processes ORDER BY id LIMIT ?1 OFFSET ?2",
+                    )
+                    .map_err(db_err("list processes"))?;
+                let rows = st
+                    .query_map(params![limit.saturating_add(1), offset], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(db_err("list processes"))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(db_err("list processes"))
+            })
+            .await?;
+        let more = rows.len() as i64 > limit;
+        let records = rows
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(id, json)| record_from_json(id, json))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((records, more))
+    }
+}
+
 /// The SQL of a job list query and its parameters. The query is split into one partition per
 /// status (or per process and status), each read in index order (`(status, created, id)` or
 /// `(process_id, status, created, id)`) and cut at `limit + 1`, then merged: the cost follows
@@ -484,6 +624,12 @@ mod tests {
     async fn contract_listing() {
         let (_dir, s) = store();
         stratus_core::contract::job_store_listing(&s, 600).await;
+    }
+
+    #[tokio::test]
+    async fn contract_processes() {
+        let (_dir, s) = store();
+        stratus_core::contract::process_store(&s.processes()).await;
     }
 
     #[tokio::test]

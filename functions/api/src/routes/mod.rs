@@ -1,6 +1,7 @@
 //! The endpoints. Each [`Endpoint`] mounts one method and path; [`all`] serves every endpoint
 //! (the local server), [`single`] serves one (a Lambda function).
 
+mod deploy;
 mod execute;
 mod jobs;
 mod landing;
@@ -9,7 +10,7 @@ mod processes;
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::error::ApiError;
@@ -44,11 +45,19 @@ pub enum Endpoint {
     Quicklook,
     /// `GET /static/{path}`: the embedded stylesheet, script and map library of the pages.
     StaticAsset,
+    /// `POST /processes` (Part 2: deploy)
+    DeployProcess,
+    /// `PUT /processes/{processID}` (Part 2: replace)
+    ReplaceProcess,
+    /// `DELETE /processes/{processID}` (Part 2: undeploy)
+    UndeployProcess,
+    /// `GET /processes/{processID}/package` (Part 2)
+    GetPackage,
 }
 
 impl Endpoint {
     /// All endpoints.
-    pub const ALL: [Endpoint; 13] = [
+    pub const ALL: [Endpoint; 17] = [
         Endpoint::LandingPage,
         Endpoint::Conformance,
         Endpoint::ApiDefinition,
@@ -62,6 +71,10 @@ impl Endpoint {
         Endpoint::GetObject,
         Endpoint::Quicklook,
         Endpoint::StaticAsset,
+        Endpoint::DeployProcess,
+        Endpoint::ReplaceProcess,
+        Endpoint::UndeployProcess,
+        Endpoint::GetPackage,
     ];
 
     /// Kebab-case name, used for Lambda function and binary names.
@@ -80,14 +93,19 @@ impl Endpoint {
             Endpoint::GetObject => "get-object",
             Endpoint::Quicklook => "quicklook",
             Endpoint::StaticAsset => "static-asset",
+            Endpoint::DeployProcess => "deploy-process",
+            Endpoint::ReplaceProcess => "replace-process",
+            Endpoint::UndeployProcess => "undeploy-process",
+            Endpoint::GetPackage => "get-package",
         }
     }
 
     /// HTTP method.
     pub fn method(self) -> Method {
         match self {
-            Endpoint::Execute => Method::POST,
-            Endpoint::DismissJob => Method::DELETE,
+            Endpoint::Execute | Endpoint::DeployProcess => Method::POST,
+            Endpoint::ReplaceProcess => Method::PUT,
+            Endpoint::DismissJob | Endpoint::UndeployProcess => Method::DELETE,
             _ => Method::GET,
         }
     }
@@ -98,8 +116,11 @@ impl Endpoint {
             Endpoint::LandingPage => "/",
             Endpoint::Conformance => "/conformance",
             Endpoint::ApiDefinition => "/api",
-            Endpoint::ListProcesses => "/processes",
-            Endpoint::DescribeProcess => "/processes/{processID}",
+            Endpoint::ListProcesses | Endpoint::DeployProcess => "/processes",
+            Endpoint::DescribeProcess | Endpoint::ReplaceProcess | Endpoint::UndeployProcess => {
+                "/processes/{processID}"
+            }
+            Endpoint::GetPackage => "/processes/{processID}/package",
             Endpoint::Execute => "/processes/{processID}/execution",
             Endpoint::ListJobs => "/jobs",
             Endpoint::GetJob | Endpoint::DismissJob => "/jobs/{jobID}",
@@ -126,6 +147,10 @@ impl Endpoint {
             Endpoint::GetObject => router.route(path, get(objects::get_object)),
             Endpoint::Quicklook => router.route(path, get(crate::quicklook::get_quicklook)),
             Endpoint::StaticAsset => router.route(path, get(crate::assets::get_asset)),
+            Endpoint::DeployProcess => router.route(path, post(deploy::deploy)),
+            Endpoint::ReplaceProcess => router.route(path, put(deploy::replace)),
+            Endpoint::UndeployProcess => router.route(path, delete(deploy::undeploy)),
+            Endpoint::GetPackage => router.route(path, get(deploy::get_package)),
         }
     }
 }
@@ -172,7 +197,10 @@ pub fn all(state: AppState) -> Router {
 /// A router serving the ingestion endpoints of one Lambda function
 /// (see [`crate::ingest::FUNCTIONS`]).
 pub fn ingest_function(function: &str, state: AppState) -> Router {
-    finish(crate::ingest::mount_function(Router::new(), function), state)
+    finish(
+        crate::ingest::mount_function(Router::new(), function),
+        state,
+    )
 }
 
 /// A router serving one endpoint (one Lambda function).

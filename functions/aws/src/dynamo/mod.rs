@@ -11,6 +11,7 @@
 //! - `list`: one `Query` per status (or per process) on a GSI, newest first, merged. No `Scan`.
 
 mod item;
+mod processes;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -36,6 +37,7 @@ use item::{
     job_key, marker_sk, n, s,
 };
 pub use item::{Item, ItemView, JobItem};
+pub use processes::DynamoProcessStore;
 
 use crate::error::Error;
 

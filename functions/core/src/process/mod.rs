@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::execute::Inputs;
 use crate::job::{FailureKind, JobId};
-use crate::ports::{Fetcher, ObjectStore};
+use crate::ports::{Clock, Fetcher, JobStore, ObjectStore};
 use crate::results::Outputs;
 
 /// One unit of work of a job: a process-defined JSON value (e.g. one STAC item URL) and its
@@ -40,12 +40,35 @@ pub struct RunContext {
     pub objects: Arc<dyn ObjectStore>,
     /// Documents referenced by URL.
     pub fetcher: Arc<dyn Fetcher>,
+    /// Job records, for progress reports.
+    pub jobs: Arc<dyn JobStore>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl RunContext {
     /// The key prefix of this job's outputs: `results/{jobID}/`.
     pub fn outputs_prefix(&self) -> String {
         crate::keys::outputs_prefix(&self.job_id)
+    }
+
+    /// Reports progress of the running job (its `message`, and `progress` in percent when
+    /// known, at most 99). Best effort: a job no longer running is left as it is.
+    pub async fn report(&self, progress: Option<u8>, message: impl Into<String>) {
+        let patch = crate::job::JobPatch {
+            progress: progress.map(|p| p.min(99)),
+            message: Some(message.into()),
+            ..Default::default()
+        };
+        let now = self.clock.now();
+        if let Err(e) = self
+            .jobs
+            .update(&self.job_id, &[crate::job::JobStatus::Running], &patch, now)
+            .await
+            && !matches!(e, crate::Error::Conflict { .. })
+        {
+            tracing::warn!(job = %self.job_id, error = %e, "could not report progress");
+        }
     }
 }
 
@@ -100,6 +123,13 @@ impl From<crate::Error> for ProcessError {
 pub trait Process: Send + Sync {
     /// The description clients see and requests are validated against.
     fn description(&self) -> &ProcessDescription;
+
+    /// Whether the runner replaces `{"href"}` values of `input` with the fetched document
+    /// before planning (the default). A process that stages references itself, such as a
+    /// deployed CWL package with `File` and `Directory` inputs, returns false for them.
+    fn resolves_references(&self, _input: &str) -> bool {
+        true
+    }
 
     /// Splits validated inputs into work items. The default is one item with a null payload.
     async fn plan(

@@ -1,0 +1,11 @@
+//! `GET /processes/{processID}/package` (Part 2: the package as deployed) as a Lambda
+//! function behind API Gateway.
+
+use stratus_api::routes::{Endpoint, single};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    stratus_aws::init_tracing();
+    let state = stratus_aws::api_state_from_env().await?;
+    lambda_http::run(single(Endpoint::GetPackage, state)).await
+}
