@@ -155,6 +155,76 @@ assert.match(await page.locator('#job-action-status').textContent(), /dismissed/
 await shot('job-dismissed');
 log('dismissed a running job');
 
+
+// The ingestion dashboard: an AOI of three Sentinel-1-like scenes with two burst chains,
+// ingested through the ingestion routes (graph Pass: no downloads), then a tile failed and
+// retried from the page.
+const aoiName = 'e2e-lake';
+async function call(method, path, body) {
+  const r = await fetch(`${base}${path}`, {
+    method, headers: { 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
+  return text;
+}
+await call('POST', `/aoi/${aoiName}`);
+for (const d of [1, 2, 3]) {
+  const tiles = {};
+  const mapping = {};
+  for (const t of [1, 2]) {
+    const id = `S1_IW1_T${t}_d${d}`;
+    tiles[id] = {
+      previous_tile_id: d > 1 ? `S1_IW1_T${t}_d${d - 1}` : '',
+      previous_scene_id: d > 1 ? `S1A_IW_SLC_2022010${d - 1}` : '',
+      reference_tile_id: d > 1 ? `S1_IW1_T${t}_d1` : '',
+      reference_scene_id: d > 1 ? 'S1A_IW_SLC_20220101' : '',
+      data: { swath_id: 'IW1', tile_nr: t },
+    };
+    mapping[id] = { swath_id: 'IW1', tile_nr: t };
+  }
+  await call('POST', `/aoi/${aoiName}/scene`, {
+    source_id: `S1A_IW_SLC_2022010${d}`, aoi: aoiName,
+    data: { date: `2022-01-0${d}T00:00:00Z`, graph_name: 'Pass', tiles: mapping }, tiles,
+  });
+}
+for (let i = 0; i < 100; i += 1) {
+  if ((await call('GET', `/aoi/${aoiName}`)).includes('done:    6')) break;
+  await new Promise((r) => setTimeout(r, 200));
+}
+await page.goto(`${base}/ingestion`);
+await page.waitForFunction(() => window.stratus.ready);
+const row = page.locator(`#aois tr[data-aoi="${aoiName}"]`);
+assert.equal(await row.locator('[data-counts="scenes"]').textContent(), '0 / 0 / 3 / 0 / 0');
+assert.equal(await row.locator('[data-counts="tiles"]').textContent(), '0 / 0 / 6 / 0 / 0');
+await row.getByRole('button', { name: aoiName }).click();
+await page.waitForFunction(() => document.querySelectorAll('#tiles tbody tr').length === 6);
+const graph = await page.evaluate(() => window.stratus.ingestion.graph);
+assert.deepEqual(graph, { nodes: 9, edges: 10, rows: 2, columns: 3 }, 'three scenes, two burst chains');
+await shot('ingestion');
+log('ingestion dashboard: AOI counts, scenes, tiles, chain graph');
+// An AOI whose scene fails (an unknown graph), retried from the page.
+await call('POST', '/aoi/e2e-fail');
+await call('POST', '/aoi/e2e-fail/scene', {
+  source_id: 'S1A_FAILING', aoi: 'e2e-fail',
+  data: { date: '2022-01-01T00:00:00Z', graph_name: 'unknown-graph', tiles: { T1: { swath_id: 'IW1', tile_nr: 1 } } },
+  tiles: { T1: { data: { swath_id: 'IW1', tile_nr: 1 } } },
+});
+for (let i = 0; i < 100; i += 1) {
+  if ((await call('GET', '/aoi/e2e-fail')).includes('failed:  1')) break;
+  await new Promise((r) => setTimeout(r, 200));
+}
+await page.evaluate(() => window.stratus.ingestion.refresh());
+const failing = page.locator('#aois tr[data-aoi="e2e-fail"]');
+await page.waitForFunction(() => document.querySelector('#aois tr[data-aoi="e2e-fail"] .badge')?.dataset.status === 'failed');
+assert.equal(await failing.locator('[data-counts="scenes"]').textContent(), '0 / 0 / 0 / 0 / 1');
+await failing.getByRole('button', { name: 'Force retry' }).click();
+await page.waitForFunction(() => /Force retry e2e-fail: done \{"Scenes":1,"Tiles":0\}/.test(document.getElementById('ingest-status').textContent));
+await failing.getByRole('button', { name: 'e2e-fail' }).click();
+await page.waitForFunction(() => document.querySelectorAll('#scenes tbody tr').length === 1);
+await shot('ingestion-retried');
+log('retried the failed scene of an AOI from the page');
+
 // The API documentation page.
 await page.goto(`${base}/api?f=html`);
 assert.ok(await page.locator('section.operation').count() >= 10);

@@ -41,7 +41,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Middleware refusing unauthenticated requests when `ApiConfig::bearer_tokens` is not empty.
 pub async fn require_bearer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let tokens = &state.config.bearer_tokens;
-    if tokens.is_empty() || req.uri().path() == "/" {
+    // The pages' stylesheet, script and map library are public: a browser sends no token.
+    let path = req.uri().path();
+    if tokens.is_empty() || path == "/" || path.starts_with("/static/") {
         return next.run(req).await;
     }
     let header = req

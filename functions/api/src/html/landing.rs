@@ -30,6 +30,10 @@ pub fn landing_page(base: &Base, title: &str, description: &str, links: &[Value]
                 p { "Submitted jobs, their live status and their results on a map." }
             }
             li {
+                a href=(base.url("/ingestion")) { "Ingestion" }
+                p { "Areas being ingested: scene and tile status, retries, tile chains." }
+            }
+            li {
                 a href=(page(base, "/api")) { "API documentation" }
                 p { "Every operation of the OpenAPI 3.0 definition." }
             }

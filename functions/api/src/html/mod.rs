@@ -4,12 +4,14 @@
 //! form and live job status on top.
 
 mod api_doc;
+mod ingestion;
 mod jobs;
 mod landing;
 mod processes;
 mod results;
 
 pub use api_doc::api_doc_page;
+pub use ingestion::ingestion_page;
 pub use jobs::{JobFilters, job_list_page, job_page};
 pub use landing::{conformance_page, landing_page};
 pub use processes::{process_list_page, process_page};
@@ -79,6 +81,7 @@ impl Page<'_> {
                             a.brand href=(page(base, "/")) { "Stratus" }
                             a href=(page(base, "/processes")) { "Processes" }
                             a href=(page(base, "/jobs")) { "Jobs" }
+                            a href=(base.url("/ingestion")) { "Ingestion" }
                             a href=(page(base, "/api")) { "API" }
                             a href=(page(base, "/conformance")) { "Conformance" }
                         }

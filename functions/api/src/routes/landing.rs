@@ -51,6 +51,13 @@ pub async fn landing_page(
     Ok(Json(doc).into_response())
 }
 
+/// `GET /ingestion`: the ingestion dashboard, a page whatever the `Accept` (its JSON is the
+/// ingestion routes it reads, `GET /aoi/` first).
+pub async fn ingestion_dashboard(State(state): State<AppState>, base: Base) -> Response {
+    let page = html::ingestion_page(&base, state.config.basemap_url.as_deref());
+    html::respond(StatusCode::OK, page)
+}
+
 /// `GET /conformance`: the conformance classes Stratus meets.
 pub async fn conformance(base: Base, format: Format) -> ApiResult<Response> {
     if format.is_html() {

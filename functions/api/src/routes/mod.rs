@@ -45,6 +45,8 @@ pub enum Endpoint {
     Quicklook,
     /// `GET /static/{path}`: the embedded stylesheet, script and map library of the pages.
     StaticAsset,
+    /// `GET /ingestion`: the ingestion dashboard (HTML), over the ingestion routes.
+    IngestDashboard,
     /// `POST /processes` (Part 2: deploy)
     DeployProcess,
     /// `PUT /processes/{processID}` (Part 2: replace)
@@ -57,7 +59,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// All endpoints.
-    pub const ALL: [Endpoint; 17] = [
+    pub const ALL: [Endpoint; 18] = [
         Endpoint::LandingPage,
         Endpoint::Conformance,
         Endpoint::ApiDefinition,
@@ -71,6 +73,7 @@ impl Endpoint {
         Endpoint::GetObject,
         Endpoint::Quicklook,
         Endpoint::StaticAsset,
+        Endpoint::IngestDashboard,
         Endpoint::DeployProcess,
         Endpoint::ReplaceProcess,
         Endpoint::UndeployProcess,
@@ -93,6 +96,7 @@ impl Endpoint {
             Endpoint::GetObject => "get-object",
             Endpoint::Quicklook => "quicklook",
             Endpoint::StaticAsset => "static-asset",
+            Endpoint::IngestDashboard => "ingest-dashboard",
             Endpoint::DeployProcess => "deploy-process",
             Endpoint::ReplaceProcess => "replace-process",
             Endpoint::UndeployProcess => "undeploy-process",
@@ -128,6 +132,7 @@ impl Endpoint {
             Endpoint::GetObject => "/objects/{*key}",
             Endpoint::Quicklook => "/quicklook/{*key}",
             Endpoint::StaticAsset => "/static/{*path}",
+            Endpoint::IngestDashboard => "/ingestion",
         }
     }
 
@@ -147,6 +152,7 @@ impl Endpoint {
             Endpoint::GetObject => router.route(path, get(objects::get_object)),
             Endpoint::Quicklook => router.route(path, get(crate::quicklook::get_quicklook)),
             Endpoint::StaticAsset => router.route(path, get(crate::assets::get_asset)),
+            Endpoint::IngestDashboard => router.route(path, get(landing::ingestion_dashboard)),
             Endpoint::DeployProcess => router.route(path, post(deploy::deploy)),
             Endpoint::ReplaceProcess => router.route(path, put(deploy::replace)),
             Endpoint::UndeployProcess => router.route(path, delete(deploy::undeploy)),
