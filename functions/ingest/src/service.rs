@@ -165,7 +165,8 @@ impl IngestService {
             .search(area, area.page, area.page_size())
             .await?;
         let count = found.len();
-        let scenes = catalog::refine(area, catalog::scenes_from_found(area, found));
+        let mut scenes = catalog::refine(area, catalog::scenes_from_found(area, found));
+        scenes.sort_by(|a, b| (a.data.date, &a.source_id).cmp(&(b.data.date, &b.source_id)));
         tracing::debug!(aoi = %area.name, found = count, kept = scenes.len(), "scene inventory");
         Ok(Scenes {
             next: area.page_size().is_some_and(|l| count == l as usize),

@@ -247,10 +247,14 @@ fn conditions(area: &Area, provider: &ProviderConfig) -> Result<Vec<(String, Con
         .collect()
 }
 
-/// The `query` extension object of conditions.
+/// The `query` extension object of conditions. List properties (`sar:polarizations`) have no
+/// `query` operator: they are checked here on the items only.
 fn query_of(conds: &[(String, Condition)]) -> Value {
     let mut q = Map::new();
     for (p, c) in conds {
+        if p == "sar:polarizations" {
+            continue;
+        }
         let v = match c {
             Condition::Eq(v) => json!({ "eq": v }),
             Condition::Range {
@@ -622,6 +626,7 @@ impl StacCatalogue {
                 (url, Some(b)) => self.post_json(url, b).await?,
                 (url, None) => self.get_json(url).await?,
             };
+            tracing::debug!(provider = %p.config.name, request = ?request, found = doc["features"].as_array().map(Vec::len), "catalogue page");
             let features = doc["features"].as_array().ok_or_else(|| {
                 Error::Catalogue(format!(
                     "{}: the search answered no features",
