@@ -5,7 +5,8 @@
 # API Gateway stand-in (tests/aws/apigw_shim.py) that
 # invokes the deployed functions with API Gateway v2 events. The real state machine runs the
 # real Rust task functions; job records live in DynamoDB, outputs in S3. Then the AWS-only
-# scenarios (tests/aws_engine.rs) and the measured cold-start init time of one function.
+# scenarios (tests/aws_engine.rs), a deployed CWL package through the state machine's CWL path
+# (tests/aws/cwl_path.py), and the measured cold-start init time of one function.
 set -euo pipefail
 cd "${STRATUS_ROOT:?}"
 source tests/lib.sh
@@ -40,6 +41,9 @@ export STRATUS_E2E_ITEM_TIMEOUT=$ITEM_TIMEOUT
 cargo test --quiet -p stratus-tests --test ogc_api -- --test-threads=1
 cargo test --quiet -p stratus-tests --test deploy -- --test-threads=1
 cargo test --quiet -p stratus-tests --test aws_engine -- --ignored --test-threads=1
+# The CWL path of the state machine, with the ECS task's container played by a local process
+# of the same cwl-task binary (MiniStack has no container runtime).
+.venv-aws/bin/python tests/aws/cwl_path.py "$SHIM_URL" "$STACK" target/debug/cwl-task "$PWD/.venv/bin/cwltool"
 echo "functions invoked through the shim: $(grep -c ' -> ' "$OUT/shim.log")"
 
 .venv-aws/bin/python tests/aws/init_time.py "$OUT/lambda/landing-page/bootstrap" events/landing-page.json

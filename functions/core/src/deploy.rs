@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::cwl::{CwlPackage, Kind};
+use crate::cwl::CwlPackage;
 use crate::error::{Error, Result};
 use crate::execute::Inputs;
 use crate::keys;
@@ -290,12 +290,4 @@ impl Process for DeployedProcess {
         serde_json::from_value(first)
             .map_err(|e| ProcessError::internal(format!("could not read the outputs: {e}")))
     }
-}
-
-/// How the inputs of a package are staged, by input id (for CWL engines).
-pub fn staging_kinds(cwl: &CwlPackage) -> Vec<(String, Kind, bool)> {
-    cwl.inputs()
-        .into_iter()
-        .map(|(id, p)| (id, p.kind, p.many))
-        .collect()
 }

@@ -632,6 +632,124 @@ mod tests {
         stratus_core::contract::process_store(&s.processes()).await;
     }
 
+    /// The composite registry over this store: built-ins first, then deployed processes, paged
+    /// across the boundary; package objects written and removed with their records.
+    #[tokio::test]
+    async fn registry_pages_builtins_then_deployed_and_keeps_packages() {
+        use std::sync::Arc;
+        use stratus_core::cwl::CwlPackage;
+        use stratus_core::deploy::Registry;
+        use stratus_core::package::{Deployment, PackageBody, PackageFormat};
+        use stratus_core::ports::{CwlRun, CwlRunner, ObjectStore, ProcessRegistry, SystemClock};
+        use stratus_core::process::{ProcessError, RunContext};
+        use stratus_core::results::Outputs;
+
+        struct NeverRuns;
+        #[async_trait]
+        impl CwlRunner for NeverRuns {
+            async fn run(&self, _: CwlRun<'_>, _: &RunContext) -> Result<Outputs, ProcessError> {
+                Err(ProcessError::internal("nothing runs in this test"))
+            }
+        }
+        fn deployment(id: &str, label: &str) -> Deployment {
+            let text = format!(
+                "cwlVersion: v1.2\nclass: CommandLineTool\nid: {id}\nlabel: {label}\n\
+                 baseCommand: echo\ninputs: {{}}\noutputs: {{}}\n"
+            );
+            let cwl = CwlPackage::from_text(text.as_bytes(), None).unwrap();
+            Deployment {
+                description: cwl.describe(id),
+                cwl,
+                body: PackageBody {
+                    format: PackageFormat::CwlYaml,
+                    bytes: text.into(),
+                },
+            }
+        }
+
+        let (dir, s) = store();
+        let objects = Arc::new(
+            crate::fs_store::FsObjectStore::new(dir.path().join("objects"), "http://x").unwrap(),
+        );
+        let registry = Registry::new(
+            Arc::new(stratus_processes::builtins()),
+            Arc::new(s.processes()),
+            objects.clone(),
+            Arc::new(NeverRuns),
+            Arc::new(SystemClock),
+        );
+        for id in ["c", "a", "b"] {
+            registry.deploy(deployment(id, "v1")).await.unwrap();
+        }
+        let ids = |page: &[stratus_core::process::ProcessDescription]| {
+            page.iter().map(|d| d.id.clone()).collect::<Vec<_>>()
+        };
+        for (offset, limit, want, more) in [
+            (0, 2, vec!["echo", "water-bodies"], true),
+            (1, 2, vec!["water-bodies", "a"], true),
+            (2, 2, vec!["a", "b"], true),
+            (4, 2, vec!["c"], false),
+            (5, 2, vec![], false),
+            (0, 100, vec!["echo", "water-bodies", "a", "b", "c"], false),
+        ] {
+            let (page, m) = registry.list(offset, limit).await.unwrap();
+            assert_eq!(
+                (ids(&page), m),
+                (want.iter().map(|w| w.to_string()).collect(), more),
+                "offset {offset}"
+            );
+        }
+        assert!(matches!(
+            registry.deploy(deployment("a", "again")).await,
+            Err(Error::DuplicatedProcess(_))
+        ));
+        assert!(matches!(
+            registry.deploy(deployment("echo", "x")).await,
+            Err(Error::ImmutableProcess(_))
+        ));
+        let count = |prefix: &'static str| {
+            let objects = objects.clone();
+            async move { objects.list(prefix).await.unwrap().len() }
+        };
+        assert_eq!(
+            count("processes/a/").await,
+            2,
+            "package and its CWL as JSON"
+        );
+        registry.replace("a", deployment("a", "v2")).await.unwrap();
+        assert_eq!(
+            count("processes/a/").await,
+            2,
+            "the replaced revision is removed"
+        );
+        assert_eq!(
+            registry
+                .get("a")
+                .await
+                .unwrap()
+                .description()
+                .title
+                .as_deref(),
+            Some("v2")
+        );
+        let package = registry.package("a").await.unwrap();
+        assert!(
+            std::str::from_utf8(&package.body.bytes)
+                .unwrap()
+                .contains("label: v2")
+        );
+        registry.undeploy("b").await.unwrap();
+        assert_eq!(count("processes/b/").await, 0);
+        assert!(matches!(
+            registry.get("b").await,
+            Err(Error::NoSuchProcess(_))
+        ));
+        assert!(matches!(
+            registry.undeploy("echo").await,
+            Err(Error::ImmutableProcess(_))
+        ));
+    }
+
     #[tokio::test]
     async fn reopening_keeps_jobs() {
         let dir = tempfile::tempdir().unwrap();

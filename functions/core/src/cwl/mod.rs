@@ -73,8 +73,7 @@ fn short_id(id: &str) -> &str {
 
 /// The parameters (`inputs`, `outputs`, record `fields`, step `in`) of a CWL object, in order,
 /// from the map form (`id: type` or `id: {...}`) or the list form (`[{id: ...}]`). A map value
-/// that is not an object becomes `{type: value}` (or `{source: value}` for step inputs, which
-/// callers read as they need).
+/// that is not an object becomes `{type: value}`; for a step's `in` that value is the source.
 pub fn params(v: Option<&Value>) -> Vec<(String, Value)> {
     match v {
         Some(Value::Object(map)) => map
