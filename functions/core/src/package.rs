@@ -236,3 +236,135 @@ pub fn convert(cwl: &CwlPackage, json: bool) -> Bytes {
         Bytes::from(yaml::from_json(&cwl.document))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use serde_json::json;
+
+    use super::*;
+    use crate::ports::Fetched;
+    use crate::process::ProcessError;
+
+    /// Serves one CWL document at any URL.
+    struct OneDocument(&'static str);
+
+    #[async_trait]
+    impl Fetcher for OneDocument {
+        async fn fetch(&self, url: &str) -> Result<Fetched, ProcessError> {
+            if url.contains("missing") {
+                return Err(ProcessError::upstream(format!("{url}: HTTP 404")));
+            }
+            Ok(Fetched {
+                body: Bytes::from_static(self.0.as_bytes()),
+                media_type: Some("application/cwl".into()),
+            })
+        }
+    }
+
+    const TOOL: &str = "cwlVersion: v1.2\nclass: CommandLineTool\nid: tool\nlabel: A tool\n\
+                        baseCommand: echo\ninputs: {x: string}\noutputs: {}\n";
+
+    fn body(format: PackageFormat, text: String) -> PackageBody {
+        PackageBody {
+            format,
+            bytes: Bytes::from(text),
+        }
+    }
+
+    #[tokio::test]
+    async fn app_packages_inline_by_href_and_with_overrides() {
+        let fetcher = OneDocument(TOOL);
+        let by_href =
+            json!({"executionUnit": {"href": "https://x/app.cwl", "type": "application/cwl"}});
+        let d = parse(
+            body(PackageFormat::AppPackage, by_href.to_string()),
+            None,
+            None,
+            &fetcher,
+        )
+        .await
+        .unwrap();
+        assert_eq!(d.description.id, "tool");
+        assert_eq!(d.description.title.as_deref(), Some("A tool"));
+
+        let cwl = crate::cwl::yaml::to_json(TOOL).unwrap();
+        let inline = json!({
+            "processDescription": {"process": {"id": "renamed", "title": "T", "version": "2.0.0",
+                                               "jobControlOptions": ["sync-execute", "async-execute"]}},
+            "executionUnit": [{"value": cwl, "mediaType": "application/cwl+json"}]
+        });
+        let d = parse(
+            body(PackageFormat::AppPackage, inline.to_string()),
+            None,
+            None,
+            &fetcher,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (d.description.id.as_str(), d.description.version.as_str()),
+            ("renamed", "2.0.0")
+        );
+        assert_eq!(d.description.title.as_deref(), Some("T"));
+        assert_eq!(
+            d.description.job_control_options,
+            [JobControl::AsyncExecute],
+            "a deployed package always runs as a job"
+        );
+        let text_unit =
+            json!({"executionUnit": {"value": TOOL, "mediaType": "application/cwl+yaml"}});
+        let d = parse(
+            body(PackageFormat::AppPackage, text_unit.to_string()),
+            None,
+            Some("kept-id"),
+            &fetcher,
+        )
+        .await
+        .unwrap();
+        assert_eq!(d.description.id, "kept-id", "a replacement keeps its id");
+    }
+
+    #[tokio::test]
+    async fn bad_bodies_name_the_problem() {
+        let fetcher = OneDocument(TOOL);
+        for (format, text, needle) in [
+            (PackageFormat::AppPackage, "{", "not valid JSON"),
+            (PackageFormat::AppPackage, "{}", "no executionUnit"),
+            (
+                PackageFormat::AppPackage,
+                r#"{"executionUnit": {"type": "docker", "image": "x"}}"#,
+                "type 'docker' are not supported",
+            ),
+            (
+                PackageFormat::AppPackage,
+                r#"{"executionUnit": {"href": "https://x/missing.cwl"}}"#,
+                "could not be fetched",
+            ),
+            (PackageFormat::CwlJson, "cwlVersion: v1.2", "not valid JSON"),
+            (
+                PackageFormat::CwlYaml,
+                &TOOL.replace("id: tool", "id: \"bad id\""),
+                "process id 'bad id'",
+            ),
+        ] {
+            let e = parse(body(format, text.to_string()), None, None, &fetcher)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(needle), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn media_types() {
+        assert_eq!(
+            PackageFormat::from_media_type("Application/CWL+YAML; charset=utf-8"),
+            Some(PackageFormat::CwlYaml)
+        );
+        assert_eq!(PackageFormat::from_media_type("text/plain"), None);
+        for f in PackageFormat::ALL {
+            assert_eq!(PackageFormat::from_media_type(f.media_type()), Some(f));
+        }
+    }
+}
