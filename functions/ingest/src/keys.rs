@@ -144,13 +144,7 @@ mod tests {
         assert_eq!(storage_root("").unwrap(), "results/ingest");
         assert_eq!(storage_root("out/demo/").unwrap(), "results/out/demo");
         assert_eq!(storage_root("results/x").unwrap(), "results/x");
-        for bad in [
-            "s3://b/x",
-            "/abs",
-            "a//b",
-            "a/../b",
-            "a b",
-        ] {
+        for bad in ["s3://b/x", "/abs", "a//b", "a/../b", "a b"] {
             assert!(storage_root(bad).is_err(), "{bad}");
         }
     }

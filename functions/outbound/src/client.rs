@@ -267,7 +267,10 @@ impl HttpClient {
             .send_with_retries(&parsed, || {
                 self.client
                     .post(parsed.clone())
-                    .header(reqwest::header::ACCEPT, "application/geo+json, application/json")
+                    .header(
+                        reqwest::header::ACCEPT,
+                        "application/geo+json, application/json",
+                    )
                     .json(body)
             })
             .await?;
