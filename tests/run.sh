@@ -7,7 +7,7 @@ export STRATUS_ROOT=$PWD
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(tools lint rust cwl water-bodies ogc seed ingest html browser aws-static aws-emulator aws-e2e)
+[ ${#stages[@]} -gt 0 ] || stages=(tools lint rust cwl water-bodies ogc seed ingest html browser aws-static aws-emulator aws-e2e aws-ingest)
 
 for stage in "${stages[@]}"; do
   script="tests/stages/$stage.sh"

@@ -8,6 +8,10 @@ API, and returns the function's HTTP response. Route selection follows API Gatew
 routes before `{param}` routes before greedy `{param+}` routes, `ANY` after a specific method,
 `$default` last.
 
+When the HttpApi has a default Lambda authorizer (payload 2.0, simple responses), every request
+of a route not marked `Auth: {Authorizer: NONE}` goes to it first: not authorized -> 403
+`{"message": "Forbidden"}`, as API Gateway answers.
+
 Test-only extras under the reserved prefix `/_shim/`:
   GET  /_shim/health   200 once the routes are loaded
   POST /_shim/reset    empties the stack's table and bucket and stops running executions,
@@ -60,6 +64,8 @@ class Route:
                         pattern += "/([^/]+)"
                 else:
                     pattern += "/" + re.escape(segment)
+            if path.endswith("/") and path != "/":
+                pattern += "/"
             self.regex = re.compile("^" + (pattern or "/") + "$")
 
     def match(self, method, path):
@@ -79,6 +85,22 @@ class Route:
         return (1 if self.greedy else 0, self.variables, 1 if self.method == "ANY" else 0)
 
 
+def load_authorizer(template, resources):
+    """The function of the HttpApi's default Lambda authorizer, if the template declares one."""
+    for res in template["Resources"].values():
+        if res.get("Type") != "AWS::Serverless::HttpApi":
+            continue
+        auth = res.get("Properties", {}).get("Auth") or {}
+        default = auth.get("DefaultAuthorizer")
+        spec = (auth.get("Authorizers") or {}).get(default) if default else None
+        arn = (spec or {}).get("FunctionArn")
+        if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+            target = arn["Fn::GetAtt"]
+            logical = target[0] if isinstance(target, list) else str(target).split(".")[0]
+            return resources[logical]
+    return None
+
+
 def load_routes(template_path, stack, cfn):
     template = yaml_parse(open(template_path).read())
     resources = {}
@@ -93,10 +115,12 @@ def load_routes(template_path, stack, cfn):
             if event.get("Type") != "HttpApi":
                 continue
             props = event.get("Properties", {})
-            routes.append(Route(props.get("Method", "ANY"), props.get("Path", "$default"),
-                                resources[logical]))
+            route = Route(props.get("Method", "ANY"), props.get("Path", "$default"),
+                          resources[logical])
+            route.open = (props.get("Auth") or {}).get("Authorizer") == "NONE"
+            routes.append(route)
     routes.sort(key=Route.rank)
-    return routes
+    return routes, load_authorizer(template, resources)
 
 
 class Shim:
@@ -109,7 +133,7 @@ class Shim:
         self.s3 = boto3.client("s3")
         self.sfn = boto3.client("stepfunctions")
         self.stack = stack
-        self.routes = load_routes(template_path, stack, self.cfn)
+        self.routes, self.authorizer = load_routes(template_path, stack, self.cfn)
         outputs = self.cfn.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
         self.outputs = {o["OutputKey"]: o["OutputValue"] for o in outputs}
 
@@ -121,20 +145,25 @@ class Shim:
         return None, None
 
     def reset(self):
-        table = self.outputs["JobsTableName"]
         bucket = self.outputs["ResultsBucketName"]
-        machine = self.outputs["JobStateMachineArn"]
-        for page in self.sfn.get_paginator("list_executions").paginate(
-                stateMachineArn=machine, statusFilter="RUNNING"):
-            for e in page["executions"]:
-                self.sfn.stop_execution(executionArn=e["executionArn"], cause="test reset")
+        machines = [self.outputs[k] for k in ("JobStateMachineArn", "IngestStateMachineArn")
+                    if k in self.outputs]
+        for machine in machines:
+            for page in self.sfn.get_paginator("list_executions").paginate(
+                    stateMachineArn=machine, statusFilter="RUNNING"):
+                for e in page["executions"]:
+                    self.sfn.stop_execution(executionArn=e["executionArn"], cause="test reset")
         keys = []
-        for page in self.ddb.get_paginator("scan").paginate(
-                TableName=table, ProjectionExpression="pk, sk"):
-            keys.extend(page["Items"])
-        for i in range(0, len(keys), 25):
-            self.ddb.batch_write_item(RequestItems={
-                table: [{"DeleteRequest": {"Key": k}} for k in keys[i:i + 25]]})
+        for table in [self.outputs[k] for k in ("JobsTableName", "IngestTableName")
+                      if k in self.outputs]:
+            items = []
+            for page in self.ddb.get_paginator("scan").paginate(
+                    TableName=table, ProjectionExpression="pk, sk"):
+                items.extend(page["Items"])
+            for i in range(0, len(items), 25):
+                self.ddb.batch_write_item(RequestItems={
+                    table: [{"DeleteRequest": {"Key": k}} for k in items[i:i + 25]]})
+            keys.extend(items)
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
             objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]
             if objects:
@@ -256,6 +285,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if route is None:
             return self.json(404, {"message": "Not Found"})
         event = event_of(self, route, params, body)
+        if self.shim.authorizer and not getattr(route, "open", False):
+            allowed = self.authorize(event)
+            if allowed is None:
+                return self.json(500, {"message": "Internal Server Error"})
+            if not allowed:
+                return self.json(403, {"message": "Forbidden"})
         started = time.monotonic()
         try:
             out = self.shim.lam.invoke(FunctionName=route.function,
@@ -284,6 +319,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
         raw = response.get("body") or ""
         data = base64.b64decode(raw) if response.get("isBase64Encoded") else raw.encode()
         self.send(int(response.get("statusCode", 200)), headers, data)
+
+    def authorize(self, event):
+        """Calls the Lambda authorizer as API Gateway does (payload 2.0, simple responses, no
+        identity sources: every request); True, False, or None when the authorizer failed."""
+        request = {
+            "version": "2.0", "type": "REQUEST",
+            "routeArn": f"arn:aws:execute-api:us-east-1:000000000000:shim/$default/"
+                        f"{event['requestContext']['http']['method']}{event['rawPath']}",
+            "identitySource": [], "routeKey": event["routeKey"], "rawPath": event["rawPath"],
+            "rawQueryString": event["rawQueryString"], "headers": event["headers"],
+            "requestContext": event["requestContext"],
+        }
+        if "pathParameters" in event:
+            request["pathParameters"] = event["pathParameters"]
+        try:
+            out = self.shim.lam.invoke(FunctionName=self.shim.authorizer,
+                                       Payload=json.dumps(request).encode())
+        except Exception as e:  # the Lambda service refused the call
+            self.log_message("authorizer invoke failed: %s", e)
+            return None
+        payload = out["Payload"].read()
+        if out.get("FunctionError"):
+            self.log_message("authorizer error: %s", payload[:2000])
+            return None
+        try:
+            return bool(json.loads(payload).get("isAuthorized"))
+        except ValueError:
+            return None
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = handle_any
 

@@ -272,9 +272,18 @@ impl Stratus {
     }
 }
 
+/// The HTTP client of the tests; with `STRATUS_E2E_TOKEN` set (a deployment that requires
+/// bearer tokens), every request carries it.
 fn client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(token) = std::env::var("STRATUS_E2E_TOKEN")
+        && let Ok(value) = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+    {
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     reqwest::Client::builder()
         .no_proxy()
+        .default_headers(headers)
         .timeout(Duration::from_secs(120))
         .build()
         .expect("client")

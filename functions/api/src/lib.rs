@@ -21,6 +21,7 @@ mod render;
 pub mod routes;
 mod state;
 
+pub use auth::check as check_bearer;
 pub use error::ApiError;
 pub use negotiate::Format;
 pub use prefer::parse_prefer;

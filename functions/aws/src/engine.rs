@@ -14,7 +14,7 @@ use stratus_core::results::Outputs;
 use stratus_core::runner::{JobRunner, Ports};
 use stratus_core::service::ProcessesService;
 use stratus_outbound::{HttpClient, HttpNotifier, Limits, UrlFetcher};
-use stratus_processes::{BuiltinRegistry, Echo};
+use stratus_processes::BuiltinRegistry;
 
 use crate::config::AwsConfig;
 use crate::dynamo::{DynamoJobStore, DynamoProcessStore};
@@ -26,9 +26,9 @@ use crate::sfn::SfnOrchestrator;
 /// How long a synchronous execution is waited for: API Gateway ends requests at 29 s.
 pub const SYNC_TIMEOUT: Duration = Duration::from_secs(25);
 
-/// The built-in processes, the same the local engine offers.
+/// The built-in processes, the same the local engine offers (echo, water-bodies).
 pub fn builtin_processes() -> BuiltinRegistry {
-    BuiltinRegistry::new().with(Arc::new(Echo::new()))
+    stratus_processes::builtins()
 }
 
 /// Logging for a Lambda function: `AWS_LAMBDA_LOG_LEVEL`/`RUST_LOG` level, JSON when the

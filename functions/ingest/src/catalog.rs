@@ -214,13 +214,14 @@ pub fn scenes_to_ingest(
         if scene.tiles.is_empty() {
             continue;
         }
+        // Tags the scene lacks are taken from the payload; a different value is an error.
+        let mut tags = scene.tags.clone();
         for (k, v) in &area.record_tags {
-            let got = scene.tags.get(k);
-            if got != Some(v) {
+            let got = tags.entry(k.clone()).or_insert_with(|| v.clone());
+            if got != v {
                 return Err(Error::invalid(format!(
-                    "area and scene '{}' have different values for tag '{k}': '{v}' != '{}'",
-                    scene.source_id,
-                    got.map(String::as_str).unwrap_or_default()
+                    "area and scene '{}' have different values for tag '{k}': '{v}' != '{got}'",
+                    scene.source_id
                 )));
             }
         }

@@ -141,6 +141,58 @@ impl Report {
     }
 }
 
+/// The offline sample scenes as the scenes FeatureCollection `/catalog/scenes` answers, for an
+/// AOI named `aoi`: so the ingestion tour runs without a reachable catalogue.
+pub async fn sample_scenes(
+    engine: &LocalEngine,
+    aoi: &str,
+    size: u32,
+) -> AnyResult<serde_json::Value> {
+    use stratus_ingest::model::{CatalogScene, SceneData};
+    let objects = engine.state.objects();
+    let samples = stratus_local::samples::ensure_samples(&**objects, size).await?;
+    let mut scenes = Vec::new();
+    for s in samples {
+        let (body, _) = objects.get(&s.item_key).await?;
+        let item: serde_json::Value = serde_json::from_slice(&body)?;
+        let shape = stratus_ingest::geom::Shape::from_geojson(&item["geometry"])?;
+        let date = item["properties"]["datetime"]
+            .as_str()
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .ok_or("a sample item has no datetime")?;
+        let mut tags = std::collections::BTreeMap::new();
+        tags.insert("constellation".to_string(), "SENTINEL2".to_string());
+        tags.insert("satellite".to_string(), "SENTINEL2".to_string());
+        tags.insert("sourceID".to_string(), s.id.clone());
+        tags.insert("uuid".to_string(), s.id.clone());
+        tags.insert("provider".to_string(), "stratus-samples".to_string());
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("download_link".into(), objects.href(&s.item_key).into());
+        scenes.push(CatalogScene {
+            aoi: aoi.to_string(),
+            data: SceneData {
+                date,
+                graph_name: "CopyProductToStorage".into(),
+                is_retriable: true,
+                metadata,
+                uuid: s.id.clone(),
+                ..SceneData::default()
+            },
+            id: 0,
+            source_id: s.id,
+            tags,
+            tiles: Vec::new(),
+            wkt: shape.to_wkt(),
+        });
+    }
+    Ok(Scenes {
+        scenes,
+        next: false,
+    }
+    .to_geojson())
+}
+
 /// Runs `stratus ingest`.
 pub async fn run(config: LocalConfig, req: IngestRequest<'_>) -> AnyResult {
     let mut area = Area::parse(&read(req.payload)?)?;

@@ -35,6 +35,10 @@ enum Command {
         /// Scene width and height in pixels.
         #[arg(long, default_value_t = 2048)]
         size: u32,
+        /// Print the samples as the scenes FeatureCollection of an ingestion of this AOI (what
+        /// /catalog/scenes answers) instead of their URLs.
+        #[arg(long, value_name = "AOI")]
+        scenes: Option<String>,
     },
     /// Execute a process on a server (this one by default, or any OGC API - Processes server):
     /// submit asynchronously, show progress, print the results or save them with --out.
@@ -218,7 +222,11 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args.config(), args.bind, false).await,
         Command::Demo(args) => serve(args.config(), args.bind, true).await,
-        Command::Samples { server, size } => samples(server.config(), size).await,
+        Command::Samples {
+            server,
+            size,
+            scenes,
+        } => samples(server.config(), size, scenes).await,
         Command::Run(a) => {
             let out = a.out.as_deref();
             client::run(&a.server, &a.process, &a.inputs, out, a.progress).await
@@ -250,8 +258,12 @@ async fn main() -> ExitCode {
 
 type AnyResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-async fn samples(config: LocalConfig, size: u32) -> AnyResult {
+async fn samples(config: LocalConfig, size: u32, scenes: Option<String>) -> AnyResult {
     let engine = LocalEngine::open(&config)?;
+    if let Some(aoi) = scenes {
+        println!("{}", ingest_cmd::sample_scenes(&engine, &aoi, size).await?);
+        return Ok(());
+    }
     let samples = stratus_local::samples::ensure_samples(&**engine.state.objects(), size).await?;
     for s in samples {
         println!(

@@ -45,7 +45,7 @@ pub enum Endpoint {
     Quicklook,
     /// `GET /static/{path}`: the embedded stylesheet, script and map library of the pages.
     StaticAsset,
-    /// `GET /ingestion`: the ingestion dashboard (HTML), over the ingestion routes.
+    /// `GET /ingestion`: the ingestion dashboard page.
     IngestDashboard,
     /// `POST /processes` (Part 2: deploy)
     DeployProcess,
