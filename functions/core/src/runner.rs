@@ -100,12 +100,29 @@ impl JobRunner {
             Prepared::Run(items) => items,
             Prepared::Skip(_) => return self.ports.jobs.get(id).await,
         };
-        let outcome = futures::stream::iter(items.into_iter().map(Ok::<_, ProcessError>))
-            .try_for_each_concurrent(self.item_concurrency, |item| async move {
-                self.run_item(id, &item).await.map(|_| ())
+        // After the first failure no new item starts, but items in flight run to their end:
+        // cancelling one mid-write could leave an object behind after finalize removed them.
+        let failure: std::sync::Mutex<Option<ProcessError>> = std::sync::Mutex::new(None);
+        let failed = |f: &std::sync::Mutex<Option<ProcessError>>| {
+            f.lock().map(|g| g.is_some()).unwrap_or(true)
+        };
+        futures::stream::iter(items)
+            .for_each_concurrent(self.item_concurrency, |item| {
+                let failure = &failure;
+                async move {
+                    if failed(failure) {
+                        return;
+                    }
+                    if let Err(e) = self.run_item(id, &item).await
+                        && let Ok(mut first) = failure.lock()
+                    {
+                        first.get_or_insert(e);
+                    }
+                }
             })
             .await;
-        self.finalize(id, outcome.err()).await
+        let failure = failure.into_inner().unwrap_or_else(|p| p.into_inner());
+        self.finalize(id, failure).await
     }
 
     /// Claims the job (`accepted`/`running` -> `running`), plans its items and stores the plan
@@ -206,8 +223,8 @@ impl JobRunner {
                 Ok(ItemOutcome::Done)
             }
             Err(Error::Conflict { current, .. }) => {
-                // Dismissed while this item ran: what it published must not stay.
-                if current == JobStatus::Dismissed {
+                // Dismissed or failed while this item ran: what it published must not stay.
+                if matches!(current, JobStatus::Dismissed | JobStatus::Failed) {
                     self.remove_outputs(id).await;
                 }
                 Ok(ItemOutcome::Skipped(current))
