@@ -1,6 +1,8 @@
-//! water-bodies through the API on the local engine: the seed's request shape on the offline
-//! sample scenes, fan-out progress, published COGs served with ranges, and failures that name
-//! the item and publish nothing.
+//! water-bodies through the API, engine-neutral: the seed's request shape on the offline sample
+//! scenes, fan-out progress, published COGs served with ranges, and failures that name the item
+//! and publish nothing. Locally the samples come from `stratus samples` (HTTP URLs of the
+//! server); against a deployed stack the stage uploads them to S3 and passes `s3://` URLs in
+//! `STRATUS_E2E_SAMPLE_ITEMS`, `STRATUS_E2E_SAMPLE_AOI` and `STRATUS_E2E_SAMPLE_MISSING`.
 
 use std::time::Duration;
 
@@ -9,8 +11,20 @@ use stratus_tests::{Stratus, assert_exception};
 
 const WAIT: Duration = Duration::from_secs(120);
 
-/// Publishes the sample scenes in the server's data dir; returns (item URLs, an AOI inside).
-async fn samples(s: &Stratus) -> (Vec<String>, String) {
+/// The sample scenes: (item URLs, an AOI inside them, the URL of an item that does not exist).
+async fn samples(s: &Stratus) -> (Vec<String>, String, String) {
+    if !s.is_local() {
+        let env = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+        let items = env("STRATUS_E2E_SAMPLE_ITEMS")
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        return (
+            items,
+            env("STRATUS_E2E_SAMPLE_AOI"),
+            env("STRATUS_E2E_SAMPLE_MISSING"),
+        );
+    }
     let out = std::process::Command::new(stratus_tests::stratus_bin())
         .args(["samples", "--size", "1024", "--data-dir"])
         .arg(s.data_dir())
@@ -31,7 +45,23 @@ async fn samples(s: &Stratus) -> (Vec<String>, String) {
         aoi = parts[2].trim_start_matches("aoi=").to_string();
     }
     assert_eq!(urls.len(), 2, "{text}");
-    (urls, aoi)
+    (urls, aoi, s.at("/objects/samples/NOPE/NOPE.json"))
+}
+
+/// The published COG of an item, through the API's `/objects` route (local: streamed; AWS: a
+/// redirect to a presigned S3 URL), first bytes only.
+async fn cog_head(s: &Stratus, job: &str, item: &str) -> reqwest::Response {
+    s.http
+        .get(s.at(&format!("/objects/results/{job}/{item}/otsu.tif")))
+        .header("Range", "bytes=0-3")
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The id of a sample item: its file name without `.json`.
+fn source_id(url: &str) -> &str {
+    url.rsplit('/').next().unwrap().trim_end_matches(".json")
 }
 
 fn request(items: &[String], aoi: &str) -> Value {
@@ -41,8 +71,8 @@ fn request(items: &[String], aoi: &str) -> Value {
 
 #[tokio::test]
 async fn seed_request_on_samples_publishes_cogs_and_stac() {
-    let s = Stratus::local(Vec::new()).await;
-    let (items, aoi) = samples(&s).await;
+    let s = Stratus::start().await;
+    let (items, aoi, _) = samples(&s).await;
     let r = s
         .http
         .post(s.at("/processes/water-bodies/execution"))
@@ -68,7 +98,7 @@ async fn seed_request_on_samples_publishes_cogs_and_stac() {
     let features = fc["features"].as_array().unwrap();
     assert_eq!(features.len(), 2);
     for (feature, url) in features.iter().zip(&items) {
-        let source_id = url.rsplit('/').next().unwrap().trim_end_matches(".json");
+        let source_id = source_id(url);
         assert_eq!(
             feature["id"], source_id,
             "same id as the input item, same order"
@@ -85,17 +115,20 @@ async fn seed_request_on_samples_publishes_cogs_and_stac() {
         assert_eq!(asset["type"], "image/tiff; application=geotiff");
         assert_eq!(asset["roles"], json!(["data", "visual"]));
         let href = asset["href"].as_str().unwrap();
-        assert_eq!(
-            href,
-            s.at(&format!("/objects/results/{id}/{source_id}/otsu.tif"))
+        assert!(
+            href.ends_with(&format!("results/{id}/{source_id}/otsu.tif")),
+            "{href}"
         );
-        let head = s
-            .http
-            .get(href)
-            .header("Range", "bytes=0-3")
-            .send()
-            .await
-            .unwrap();
+        if s.is_local() {
+            assert_eq!(
+                href,
+                s.at(&format!("/objects/results/{id}/{source_id}/otsu.tif"))
+            );
+        } else {
+            assert!(href.starts_with("s3://"), "{href}");
+            assert_eq!(asset["storage:platform"], "AWS");
+        }
+        let head = cog_head(&s, &id, source_id).await;
         assert_eq!(head.status(), 206);
         assert_eq!(&head.bytes().await.unwrap()[..], b"II*\0", "a TIFF");
         let item_json = s
@@ -113,8 +146,8 @@ async fn seed_request_on_samples_publishes_cogs_and_stac() {
 
 #[tokio::test]
 async fn synchronous_execution_returns_the_feature_collection() {
-    let s = Stratus::local(Vec::new()).await;
-    let (items, aoi) = samples(&s).await;
+    let s = Stratus::start().await;
+    let (items, aoi, _) = samples(&s).await;
     let mut body = request(&items[..1], &aoi);
     body["response"] = json!("document");
     let r = s.execute("water-bodies", body, None).await;
@@ -131,14 +164,15 @@ async fn synchronous_execution_returns_the_feature_collection() {
 
 #[tokio::test]
 async fn a_failing_item_fails_the_job_naming_it_and_nothing_is_published() {
-    let s = Stratus::local(Vec::new()).await;
-    let (items, aoi) = samples(&s).await;
-    let missing = s.at("/objects/samples/NOPE/NOPE.json");
+    let s = Stratus::start().await;
+    let (items, aoi, missing) = samples(&s).await;
+    let first_id = source_id(&items[0]);
+    let not_found = if s.is_local() { "404" } else { "NoSuchKey" };
     let cases = [
         (
             request(&[items[0].clone(), missing.clone()], &aoi),
             missing.clone(),
-            "404",
+            not_found,
         ),
         (
             json!({"inputs": {"stac_items": [items[0]], "aoi": aoi, "bands": ["green", "swir16"]}}),
@@ -171,8 +205,12 @@ async fn a_failing_item_fails_the_job_naming_it_and_nothing_is_published() {
             message.contains(reason),
             "message gives the reason '{reason}': {message}"
         );
-        let published = s.data_dir().join(format!("objects/results/{id}"));
-        assert!(!published.exists(), "nothing published for a failed job");
+        let published = cog_head(&s, &id, first_id).await;
+        assert_eq!(
+            published.status(),
+            404,
+            "nothing published for a failed job"
+        );
         let r = s
             .http
             .get(s.at(&format!("/jobs/{id}/results")))
@@ -185,7 +223,7 @@ async fn a_failing_item_fails_the_job_naming_it_and_nothing_is_published() {
 
 #[tokio::test]
 async fn invalid_water_bodies_requests_are_refused_up_front() {
-    let s = Stratus::local(Vec::new()).await;
+    let s = Stratus::start().await;
     for (body, needle) in [
         (json!({"inputs": {"aoi": "1,2,3,4"}}), "stac_items"),
         (

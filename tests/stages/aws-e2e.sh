@@ -6,7 +6,9 @@
 # invokes the deployed functions with API Gateway v2 events. The real state machine runs the
 # real Rust task functions; job records live in DynamoDB, outputs in S3. Then the AWS-only
 # scenarios (tests/aws_engine.rs), a deployed CWL package through the state machine's CWL path
-# (tests/aws/cwl_path.py), and the measured cold-start init time of one function.
+# (tests/aws/cwl_path.py), water-bodies on the offline sample scenes uploaded to the results
+# bucket (tests/water_bodies.rs, s3:// item URLs), and the measured cold-start init time of
+# one function.
 set -euo pipefail
 cd "${STRATUS_ROOT:?}"
 source tests/lib.sh
@@ -19,6 +21,7 @@ OUT=target/aws-test
 mkdir -p "$OUT"
 
 cargo build --quiet -p stratus-aws --bins
+cargo build --quiet -p stratus-local --bin stratus
 cargo build --quiet -p stratus-tests --tests
 .venv-aws/bin/python tests/aws/build_template.py infra/template.yaml "$OUT/lambda" "${CARGO_TARGET_DIR:-target}/debug"
 echo "bootstraps (debug, stripped): $(du -sh "$OUT/lambda" | cut -f1) for $(ls -d "$OUT"/lambda/*/ | wc -l) functions"
@@ -41,6 +44,10 @@ export STRATUS_E2E_ITEM_TIMEOUT=$ITEM_TIMEOUT
 cargo test --quiet -p stratus-tests --test ogc_api -- --test-threads=1
 cargo test --quiet -p stratus-tests --test deploy -- --test-threads=1
 cargo test --quiet -p stratus-tests --test aws_engine -- --ignored --test-threads=1
+rm -rf "$OUT/samples"
+"${CARGO_TARGET_DIR:-target}/debug/stratus" samples --size 1024 --data-dir "$OUT/samples" >"$OUT/samples.tsv"
+eval "$(.venv-aws/bin/python tests/aws/upload_samples.py "$STACK" "$OUT/samples" "$OUT/samples.tsv")"
+cargo test --quiet -p stratus-tests --test water_bodies -- --test-threads=1
 # The CWL path of the state machine, with the ECS task's container played by a local process
 # of the same cwl-task binary (MiniStack has no container runtime).
 .venv-aws/bin/python tests/aws/cwl_path.py "$SHIM_URL" "$STACK" target/debug/cwl-task "$PWD/.venv/bin/cwltool"
