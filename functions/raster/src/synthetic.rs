@@ -198,6 +198,23 @@ pub fn write_sample_scene(dir: &Path, id: &str, size: u32, seed: u64) -> Result<
     Ok(path)
 }
 
+/// The acquisition time of a scene named like Sentinel-2 products (`S2B_..._20210713_...`): the
+/// first all-digit `YYYYMMDD` part of the id at the sample time of day; 2021-07-13 otherwise.
+fn acquisition(id: &str) -> String {
+    id.split('_')
+        .find(|p| p.len() == 8 && p.bytes().all(|b| b.is_ascii_digit()))
+        .map(|d| format!("{}-{}-{}T19:03:24Z", &d[..4], &d[4..6], &d[6..]))
+        .unwrap_or_else(|| "2021-07-13T19:03:24Z".to_string())
+}
+
+/// The platform of a scene named like Sentinel-2 products (`S2A_...` → `sentinel-2a`).
+fn platform(id: &str) -> String {
+    match id.get(..3) {
+        Some(unit) if unit.starts_with("S2") => format!("sentinel-2{}", unit[2..].to_lowercase()),
+        _ => "sentinel-2b".to_string(),
+    }
+}
+
 fn sample_item(scene: &SyntheticScene, id: &str) -> Result<serde_json::Value> {
     let t = scene.transform();
     let b = t.bounds(scene.size, scene.size);
@@ -241,8 +258,8 @@ fn sample_item(scene: &SyntheticScene, id: &str) -> Result<serde_json::Value> {
         "bbox": bbox,
         "geometry": {"type": "Polygon", "coordinates": [ring]},
         "properties": {
-            "datetime": "2021-07-13T19:03:24Z",
-            "platform": "sentinel-2b",
+            "datetime": acquisition(id),
+            "platform": platform(id),
             "constellation": "sentinel-2",
             "instruments": ["msi"],
             "gsd": 10,
@@ -270,4 +287,20 @@ fn sample_item(scene: &SyntheticScene, id: &str) -> Result<serde_json::Value> {
         },
         "links": [],
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_items_are_dated_and_attributed_by_their_ids() {
+        assert_eq!(
+            acquisition("S2A_STRATUS_20220524_0_L2A"),
+            "2022-05-24T19:03:24Z"
+        );
+        assert_eq!(acquisition("scene"), "2021-07-13T19:03:24Z");
+        assert_eq!(platform("S2A_STRATUS_20220524_0_L2A"), "sentinel-2a");
+        assert_eq!(platform("S2B_STRATUS_20210713_0_L2A"), "sentinel-2b");
+    }
 }
