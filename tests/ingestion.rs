@@ -225,11 +225,14 @@ async fn sentinel2_scenes_tiles_aoi_to_done_with_records_and_outputs() {
     let s = server().await;
     let water = register_water(&s).await;
     let aoi = uniq("S2Demo");
-    let area = s2_area(
+    let mut area = s2_area(
         &aoi,
         "water-bodies",
         json!({"otsu": {"variable": water, "instance": "otsu"}}),
     );
+    // Own records: a record is reused by (name, date, tags) and listed under the AOI that
+    // created it, and a deployment shared by the tests has other AOIs of the same scenes.
+    area["record_tags"]["run"] = json!(aoi);
 
     let (status, body) = post_form(&s, "/catalog/scenes", &[("area", &area)]).await;
     assert_eq!(status, 200, "{body}");

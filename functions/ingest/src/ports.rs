@@ -265,7 +265,8 @@ pub trait IngestStore: Send + Sync {
     async fn put_record(&self, record: &Record) -> Result<()>;
     /// A record.
     async fn record(&self, id: &str) -> Result<Option<Record>>;
-    /// Records of an AOI (every record when `None`), by date then id.
+    /// Records an AOI created (every record when `None`), by date then id; a record another
+    /// AOI reuses stays listed under the AOI that created it.
     async fn records(&self, aoi: Option<&str>, page: Page) -> Result<Vec<Record>>;
     /// Stores or replaces the dataset of (record, tile, layer).
     async fn put_dataset(&self, dataset: &Dataset) -> Result<()>;
