@@ -47,7 +47,8 @@ cargo test --quiet -p stratus-tests --test aws_engine -- --ignored --test-thread
 rm -rf "$OUT/samples"
 "${CARGO_TARGET_DIR:-target}/debug/stratus" samples --size 1024 --data-dir "$OUT/samples" >"$OUT/samples.tsv"
 eval "$(.venv-aws/bin/python tests/aws/upload_samples.py "$STACK" "$OUT/samples" "$OUT/samples.tsv")"
-cargo test --quiet -p stratus-tests --test water_bodies -- --test-threads=1
+# No reset between these tests: it would empty the bucket of the samples.
+env -u STRATUS_E2E_RESET_URL cargo test --quiet -p stratus-tests --test water_bodies -- --test-threads=1
 # The CWL path of the state machine, with the ECS task's container played by a local process
 # of the same cwl-task binary (MiniStack has no container runtime).
 .venv-aws/bin/python tests/aws/cwl_path.py "$SHIM_URL" "$STACK" target/debug/cwl-task "$PWD/.venv/bin/cwltool"
