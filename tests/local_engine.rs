@@ -100,3 +100,53 @@ async fn data_dir_holds_an_embedded_database_and_objects() {
         .unwrap();
     assert_eq!(r.status(), 404, "job internals are not served");
 }
+
+#[tokio::test]
+async fn a_client_that_hangs_up_mid_request_leaves_no_job_behind() {
+    use tokio::io::AsyncWriteExt;
+    let s = Stratus::local(Vec::new()).await;
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let body = r#"{"inputs": {"stringInput": "gone"}}"#;
+    let request = format!(
+        "POST /processes/echo/execution HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Prefer: respond-async\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    // Clients send a whole request and hang up without reading the answer, many at once so
+    // that hang-ups land at every moment of the handling: a job that was created must run.
+    for round in 0..10u64 {
+        let clients: Vec<_> = (0..48u64)
+            .map(|i| {
+                let (addr, request) = (addr.clone(), request.clone());
+                tokio::spawn(async move {
+                    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                    stream.write_all(request.as_bytes()).await.unwrap();
+                    tokio::time::sleep(Duration::from_micros(50 * ((i * 7 + round * 13) % 100)))
+                        .await;
+                })
+            })
+            .collect();
+        for c in clients {
+            c.await.unwrap();
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let all = s.get_json("/jobs?limit=1000", 200).await;
+        let jobs = all["jobs"].as_array().unwrap();
+        let waiting = jobs
+            .iter()
+            .filter(|j| j["status"] == "accepted" || j["status"] == "running")
+            .count();
+        if waiting == 0 {
+            assert!(jobs.iter().all(|j| j["status"] == "successful"), "{all}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{waiting} of {} jobs never ran: {all}",
+            jobs.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -107,7 +107,7 @@ impl ApiError {
         self.status
     }
 
-    fn internal(source: &dyn std::fmt::Display) -> Self {
+    pub(crate) fn internal(source: &dyn std::fmt::Display) -> Self {
         let id = uuid::Uuid::new_v4();
         tracing::error!(error_id = %id, error = %source, "internal error");
         Self::new(

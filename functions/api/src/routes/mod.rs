@@ -10,6 +10,7 @@ mod processes;
 
 use axum::Router;
 use axum::http::Method;
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use tower_http::cors::{Any, CorsLayer};
 
@@ -167,6 +168,7 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { ApiError::not_found("no resource at this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(axum::middleware::map_response(vary_accept))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -184,6 +186,22 @@ fn finish(router: Router<AppState>, state: AppState) -> Router {
                 ]),
         )
         .with_state(state)
+}
+
+/// Handles a request that changes state (POST, PUT, DELETE, PATCH) in a task of its own, so that
+/// it finishes even when the client goes away mid-request: the server drops the request's
+/// future on a disconnect, which would otherwise leave, say, a job created but never started.
+async fn run_to_completion(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if req.method().is_safe() {
+        return next.run(req).await;
+    }
+    match tokio::spawn(next.run(req)).await {
+        Ok(resp) => resp,
+        Err(e) => ApiError::internal(&e).into_response(),
+    }
 }
 
 async fn vary_accept(mut resp: axum::response::Response) -> axum::response::Response {
