@@ -49,3 +49,18 @@ start_stratus() {
   cat "$STRATUS_DATA/server.log" >&2
   return 1
 }
+
+# Stops the server of start_stratus and removes its data dir; when the stage failed, shows the
+# end of the server's log first. Meant for `trap stop_stratus EXIT`.
+stop_stratus() {
+  local rc=$?
+  kill "${STRATUS_PID:-}" 2>/dev/null || true
+  wait "${STRATUS_PID:-}" 2>/dev/null || true
+  if [ -n "${STRATUS_DATA:-}" ] && [ -d "$STRATUS_DATA" ]; then
+    if [ "$rc" -ne 0 ] && [ -f "$STRATUS_DATA/server.log" ]; then
+      echo "server log (last 40 lines):" >&2
+      tail -40 "$STRATUS_DATA/server.log" >&2
+    fi
+    rm -rf "$STRATUS_DATA"
+  fi
+}

@@ -10,7 +10,7 @@ npm_tools
 
 cargo build --quiet --bin stratus
 start_stratus
-trap 'kill $STRATUS_PID 2>/dev/null || true' EXIT
+trap stop_stratus EXIT
 mkdir -p tests/out
 "${STRATUS_BIN:-target/debug/stratus}" samples --size 1024 --data-dir "$STRATUS_DATA" \
   --bind "${STRATUS_URL#http://}" >tests/out/browser-samples.txt

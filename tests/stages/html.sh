@@ -11,7 +11,7 @@ functions/api/assets/vendor.sh --check
 
 cargo build --quiet --bin stratus
 start_stratus
-trap 'kill $STRATUS_PID 2>/dev/null || true' EXIT
+trap stop_stratus EXIT
 bin=${STRATUS_BIN:-target/debug/stratus}
 out=tests/out/html
 rm -rf "$out" && mkdir -p "$out"

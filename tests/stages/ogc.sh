@@ -8,7 +8,7 @@ source tests/lib.sh
 
 cargo build --quiet --bin stratus
 start_stratus
-trap 'kill $STRATUS_PID 2>/dev/null || true' EXIT
+trap stop_stratus EXIT
 
 # Jobs for the stateful and id-based operations: a successful one and a failed one. The
 # successful one returns an array: in the 1.0 bundle, `inputValueNoObject` is a oneOf of

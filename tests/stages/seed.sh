@@ -10,7 +10,7 @@ GDAL_VALIDATE=/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_
 cargo build --quiet --release --bin stratus
 export STRATUS_BIN=target/release/stratus
 start_stratus
-trap 'kill $STRATUS_PID 2>/dev/null || true' EXIT
+trap stop_stratus EXIT
 
 mapfile -t lines < <("$STRATUS_BIN" samples --size 2048 --data-dir "$STRATUS_DATA" --public-url "$STRATUS_URL")
 items=()
