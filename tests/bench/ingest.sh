@@ -87,7 +87,6 @@ bench_aws() {
     echo "|---|---|---|"
     echo "| POST /catalog/aoi (ingestion + dispatch through the shim and authorizer) | $(echo "$posted" | grep -o '([^)]*)' | tr -d '()') | |"
     awk -v a="$t0" -v b="$t1" 'BEGIN { s = b - a; printf "| every scene and tile DONE (state machine, Lambdas, DynamoDB) | %.1f s | %.1f tiles/s |\n", s, 1000 / s }'
-    echo "| Lambda invocations through the state machine | $(grep -c 'ingest-' "$out/ministack.log" || true) log lines | |"
     echo
   } | tee "$OUT/aws.md"
 }
