@@ -456,6 +456,28 @@ impl DynamoIngestStore {
             .map_err(|e| Error::backend("build a counter update", e))
     }
 
+    /// Writes `item` unless one with its key exists; `false` when it did.
+    async fn put_new(&self, item: Item) -> Result<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(aws("DynamoDB PutItem")(e)),
+        }
+    }
+
     fn put(&self, item: Item, condition: Option<Condition>) -> Result<Put> {
         let mut b = Put::builder().table_name(&self.table).set_item(Some(item));
         if let Some(Condition {
@@ -597,26 +619,13 @@ impl IngestStore for DynamoIngestStore {
             ("g2pk".into(), s("AOIS")),
             ("g2sk".into(), s(aoi)),
         ]);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Err(Error::AlreadyExists {
-                    what: "aoi",
-                    id: aoi.to_string(),
-                })
-            }
-            Err(e) => Err(aws("DynamoDB PutItem")(e)),
+        if self.put_new(item).await? {
+            Ok(())
+        } else {
+            Err(Error::AlreadyExists {
+                what: "aoi",
+                id: aoi.to_string(),
+            })
         }
     }
 
@@ -1257,26 +1266,13 @@ impl IngestStore for DynamoIngestStore {
             ("g2pk".into(), s("VARS")),
             ("g2sk".into(), s(&variable.name)),
         ]);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Err(Error::AlreadyExists {
-                    what: "variable",
-                    id: variable.name.clone(),
-                })
-            }
-            Err(e) => Err(aws("DynamoDB PutItem")(e)),
+        if self.put_new(item).await? {
+            Ok(())
+        } else {
+            Err(Error::AlreadyExists {
+                what: "variable",
+                id: variable.name.clone(),
+            })
         }
     }
 
@@ -1369,24 +1365,7 @@ impl IngestStore for DynamoIngestStore {
             ("g3pk".into(), s("RECORDS")),
             ("g3sk".into(), s(&sort)),
         ]);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(aws("DynamoDB PutItem")(e)),
-        }
+        self.put_new(item).await.map(|_| ())
     }
 
     async fn record(&self, id: &str) -> Result<Option<Record>> {
