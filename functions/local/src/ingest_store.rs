@@ -7,8 +7,6 @@
 //! queries on the `(aoi, status, id)` indexes; next tiles use the partial index on `prev`.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,7 +22,7 @@ use stratus_ingest::ports::{
 use stratus_ingest::status::{Counts, Status};
 use stratus_ingest::{Error, Result};
 
-const SCHEMA_VERSION: i64 = 1;
+use crate::sqlite_pool::Pool;
 
 const MIGRATION_1: &str = "
 CREATE TABLE IF NOT EXISTS aoi (
@@ -107,28 +105,11 @@ const TILE_COLUMNS: &str = "id, scene_id, aoi, source_id, status, message, data,
 /// Ingestion store on a SQLite file. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteIngestStore {
-    inner: Arc<Connections>,
-}
-
-struct Connections {
-    writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
+    pool: Pool,
 }
 
 fn db_err(context: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
     move |e| Error::backend(context, e)
-}
-
-fn open_connection(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path).map_err(db_err("open the ingestion database"))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(db_err("configure the ingestion database"))?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-    )
-    .map_err(db_err("configure the ingestion database"))?;
-    Ok(conn)
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {
@@ -246,35 +227,12 @@ fn status_list(statuses: &[Status]) -> String {
 impl SqliteIngestStore {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        let writer = open_connection(path)?;
-        let version: i64 = writer
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db_err("read the schema version"))?;
-        if version > SCHEMA_VERSION {
-            return Err(Error::backend(
-                "open the ingestion database",
-                format!(
-                    "{} has schema version {version}, newer than this stratus ({SCHEMA_VERSION})",
-                    path.display()
-                ),
-            ));
-        }
-        if version < 1 {
-            writer
-                .execute_batch(&format!(
-                    "BEGIN; {MIGRATION_1} PRAGMA user_version = 1; COMMIT;"
-                ))
-                .map_err(db_err("create the ingestion tables"))?;
-        }
-        let readers = (0..4)
-            .map(|_| open_connection(path).map(Mutex::new))
-            .collect::<Result<Vec<_>>>()?;
         Ok(SqliteIngestStore {
-            inner: Arc::new(Connections {
-                writer: Mutex::new(writer),
-                readers,
-                next_reader: AtomicUsize::new(0),
-            }),
+            pool: Pool::open(
+                path,
+                "ingestion database",
+                &[("create the ingestion tables", MIGRATION_1)],
+            )?,
         })
     }
 
@@ -282,37 +240,15 @@ impl SqliteIngestStore {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let mut conn = inner
-                .writer
-                .lock()
-                .map_err(|_| Error::backend("ingestion database", "writer lock poisoned"))?;
-            f(&mut conn)
-        })
-        .await
+        self.pool.write(f).await
     }
 
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
-            let conn = inner.readers[i]
-                .lock()
-                .map_err(|_| Error::backend("ingestion database", "reader lock poisoned"))?;
-            f(&conn)
-        })
-        .await
+        self.pool.read(f).await
     }
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::backend("ingestion database task", e))?
 }
 
 /// Resolves a tile by (tile source id, scene source id) in an AOI: its id and status.

@@ -13,3 +13,4 @@ pub mod ingest_store;
 pub mod local_fetcher;
 pub mod samples;
 pub mod sqlite;
+pub mod sqlite_pool;

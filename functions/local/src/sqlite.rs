@@ -5,8 +5,6 @@
 //! indexes on `(status, created, id)`, `(process_id, created, id)` and `(created, id)`.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,7 +15,7 @@ use stratus_core::ports::{ItemProgress, JobStore, ProcessRecord, ProcessStore};
 use stratus_core::query::{Direction, JobPage, JobQuery};
 use stratus_core::{Error, Result};
 
-const SCHEMA_VERSION: i64 = 2;
+use crate::sqlite_pool::Pool;
 
 const MIGRATION_1: &str = "
 CREATE TABLE IF NOT EXISTS jobs (
@@ -63,69 +61,25 @@ const COLUMNS: &str = "id, kind, process_id, status, message, created, started, 
 /// Job store on a SQLite file. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteJobStore {
-    inner: Arc<Connections>,
-}
-
-struct Connections {
-    writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
+    pool: Pool,
 }
 
 fn db_err(context: &str) -> impl FnOnce(rusqlite::Error) -> Error + '_ {
     move |e| Error::backend(context.to_string(), e)
 }
 
-fn open_connection(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path).map_err(db_err("open the job database"))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(db_err("configure the job database"))?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-    )
-    .map_err(db_err("configure the job database"))?;
-    Ok(conn)
-}
-
 impl SqliteJobStore {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        let writer = open_connection(path)?;
-        let version: i64 = writer
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db_err("read the schema version"))?;
-        if version > SCHEMA_VERSION {
-            return Err(Error::backend(
-                "open the job database",
-                format!(
-                    "{} has schema version {version}, newer than this stratus ({SCHEMA_VERSION})",
-                    path.display()
-                ),
-            ));
-        }
-        if version < 1 {
-            writer
-                .execute_batch(&format!(
-                    "BEGIN; {MIGRATION_1} PRAGMA user_version = 1; COMMIT;"
-                ))
-                .map_err(db_err("create the job tables"))?;
-        }
-        if version < 2 {
-            writer
-                .execute_batch(&format!(
-                    "BEGIN; {MIGRATION_2} PRAGMA user_version = 2; COMMIT;"
-                ))
-                .map_err(db_err("create the process table"))?;
-        }
-        let readers = (0..4)
-            .map(|_| open_connection(path).map(Mutex::new))
-            .collect::<Result<Vec<_>>>()?;
         Ok(SqliteJobStore {
-            inner: Arc::new(Connections {
-                writer: Mutex::new(writer),
-                readers,
-                next_reader: AtomicUsize::new(0),
-            }),
+            pool: Pool::open(
+                path,
+                "job database",
+                &[
+                    ("create the job tables", MIGRATION_1),
+                    ("create the process table", MIGRATION_2),
+                ],
+            )?,
         })
     }
 
@@ -134,15 +88,7 @@ impl SqliteJobStore {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let mut conn = inner
-                .writer
-                .lock()
-                .map_err(|_| Error::backend("job database", "writer lock poisoned"))?;
-            f(&mut conn)
-        })
-        .await
+        self.pool.write(f).await
     }
 
     /// Runs `f` on one of the reader connections on the blocking pool.
@@ -150,22 +96,8 @@ impl SqliteJobStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
-            let conn = inner.readers[i]
-                .lock()
-                .map_err(|_| Error::backend("job database", "reader lock poisoned"))?;
-            f(&conn)
-        })
-        .await
+        self.pool.read(f).await
     }
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::backend("job database task", e))?
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {
